@@ -1,0 +1,22 @@
+# Stadtlotse task entry point. `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: ## create/update the environments (idempotent)
+	@scripts/setup.sh
+
+run: setup ## set up and start the whole assistant on its embedded defaults
+	@.venv/bin/python -m bot.launcher
+
+test: ## set up and run every test (SQLite and PostgreSQL)
+	@scripts/setup.sh --test
+	@scripts/test.sh
+
+lint: ## ruff over the whole tree
+	@.venv-opendata/bin/ruff check .
+
+bench: setup ## run the benchmarks (prints figures, writes bench/results/)
+	@scripts/bench.sh

@@ -1,0 +1,81 @@
+"""ASGI application: one router per public protocol, seeded database, request logs."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from opendata import applications, ckan, health, parking, services, transit
+from opendata.seed import prepare_database
+
+log = logging.getLogger("opendata.access")
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    prepare_database()
+    yield
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="Stadtlotse open-data server",
+        version="1.0.0",
+        description=(
+            "Embedded stand-in for a city's open-data sources. It speaks the public protocols "
+            "(CKAN Action API v3, ParkAPI v3, VRR EFA rapidJSON, NRW Zuständigkeitsfinder) so "
+            "that clients work against it or the real services by changing a base URL. "
+            "Live values are simulated."
+        ),
+        lifespan=lifespan,
+    )
+
+    @app.middleware("http")
+    async def access_log(request: Request, call_next):  # noqa: ANN001 - Starlette signature
+        # Logs method, path, status and duration only: no query string, body or client address,
+        # because queries can carry application numbers and the body access codes.
+        started = time.perf_counter()
+        response = await call_next(request)
+        log.info(
+            "%s %s %s %.1fms",
+            request.method,
+            request.url.path,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()
+        ]
+        return JSONResponse({"error": "validation_error", "detail": errors}, status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, (dict, list)) else {"error": str(exc.detail)}
+        return JSONResponse(detail, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+        logging.getLogger("opendata").exception("unhandled error: %s", type(exc).__name__)
+        return JSONResponse({"error": "internal_error"}, status_code=500)
+
+    app.include_router(health.router)
+    app.include_router(ckan.router)
+    app.include_router(parking.router)
+    app.include_router(transit.router)
+    app.include_router(services.router)
+    app.include_router(applications.router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,5 @@
+"""services domain of the open-data server."""
+
+from opendata.services.routes import router
+
+__all__ = ["router"]

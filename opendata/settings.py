@@ -1,0 +1,51 @@
+"""Server configuration, read once from environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _parse_clock(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("OPENDATA_CLOCK needs a time zone, e.g. 2026-11-23T08:15:00+01:00")
+    return moment
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All knobs of the open-data server; see README 'Configuration'."""
+
+    database_url: str = field(
+        default_factory=lambda: os.environ.get(
+            "OPENDATA_DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'opendata.sqlite'}"
+        )
+    )
+    data_package: Path = field(
+        default_factory=lambda: Path(
+            os.environ.get("OPENDATA_DATA_PACKAGE", str(ROOT / "opendata" / "data" / "duisburg"))
+        )
+    )
+    # A fixed instant (ISO 8601 with offset) pins every simulated live value for tests and demos.
+    clock: datetime | None = field(default_factory=lambda: _parse_clock(os.environ.get("OPENDATA_CLOCK")))
+    host: str = field(default_factory=lambda: os.environ.get("OPENDATA_HOST", "127.0.0.1"))
+    port: int = field(default_factory=lambda: int(os.environ.get("OPENDATA_PORT", "8000")))
+    public_url: str = field(default_factory=lambda: os.environ.get("OPENDATA_PUBLIC_URL", ""))
+    timezone: str = "Europe/Berlin"
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
