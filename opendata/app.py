@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from opendata import applications, ckan, health, parking, services, transit
 from opendata.seed import prepare_database
+from opendata.settings import get_settings
 
 log = logging.getLogger("opendata.access")
 
@@ -38,7 +39,7 @@ def create_app() -> FastAPI:
     )
 
     @app.middleware("http")
-    async def access_log(request: Request, call_next):  # noqa: ANN001 - Starlette signature
+    async def access_log(request: Request, call_next):
         # Logs method, path, status and duration only: no query string, body or client address,
         # because queries can carry application numbers and the body access codes.
         started = time.perf_counter()
@@ -70,11 +71,15 @@ def create_app() -> FastAPI:
         return JSONResponse({"error": "internal_error"}, status_code=500)
 
     app.include_router(health.router)
-    app.include_router(ckan.router)
-    app.include_router(parking.router)
-    app.include_router(transit.router)
-    app.include_router(services.router)
-    app.include_router(applications.router)
+    domains = {
+        "ckan": ckan,
+        "parking": parking,
+        "transit": transit,
+        "services": services,
+        "applications": applications,
+    }
+    for name in get_settings().domains:
+        app.include_router(domains[name].router)
     return app
 
 

@@ -77,7 +77,10 @@ def seed_all(package: Path | None = None, force: bool = False) -> None:
         raise FileNotFoundError(
             f"data package {package} not found; set OPENDATA_DATA_PACKAGE to a folder of city data"
         )
+    enabled = get_settings().domains
     for domain, folder, loader in _seeders():
+        if domain not in enabled:
+            continue
         source = package / folder
         key = fingerprint(source) if source.exists() else "absent"
         with get_sessionmaker()() as session, session.begin():
@@ -86,11 +89,12 @@ def seed_all(package: Path | None = None, force: bool = False) -> None:
                 continue
             log.info("loading %s from %s", domain, source)
             loader(session, source)
+            seeded_at = datetime.now(timezone.utc).replace(tzinfo=None)
             if state is None:
-                state = SeedState(domain=domain, fingerprint=key, seeded_at=datetime.now(timezone.utc))
-                session.add(state)
-            state.fingerprint = key
-            state.seeded_at = datetime.now(timezone.utc)
+                session.add(SeedState(domain=domain, fingerprint=key, seeded_at=seeded_at))
+            else:
+                state.fingerprint = key
+                state.seeded_at = seeded_at
 
 
 def prepare_database() -> None:

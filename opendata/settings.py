@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+ALL_DOMAINS = ("ckan", "parking", "transit", "services", "applications")
 
 
 def _parse_clock(value: str | None) -> datetime | None:
@@ -35,10 +36,20 @@ class Settings:
         )
     )
     # A fixed instant (ISO 8601 with offset) pins every simulated live value for tests and demos.
-    clock: datetime | None = field(default_factory=lambda: _parse_clock(os.environ.get("OPENDATA_CLOCK")))
+    clock: datetime | None = field(
+        default_factory=lambda: _parse_clock(os.environ.get("OPENDATA_CLOCK"))
+    )
     host: str = field(default_factory=lambda: os.environ.get("OPENDATA_HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: int(os.environ.get("OPENDATA_PORT", "8000")))
     public_url: str = field(default_factory=lambda: os.environ.get("OPENDATA_PUBLIC_URL", ""))
+    # Domains to serve and seed (comma list); a city without, say, transit data leaves it out.
+    domains: tuple[str, ...] = field(
+        default_factory=lambda: tuple(
+            d.strip()
+            for d in os.environ.get("OPENDATA_DOMAINS", ",".join(ALL_DOMAINS)).split(",")
+            if d.strip()
+        )
+    )
     timezone: str = "Europe/Berlin"
 
     @property
