@@ -48,12 +48,19 @@ class TelegramOutput(OutputChannel):
         self.chat_type = chat_type
         self.thread_id = thread_id
 
+    @staticmethod
+    def wants_location(custom: Any) -> bool:
+        """`{"request_location": true}`, also wrapped as socket.io needs it: `{"data": {...}}`."""
+        if not isinstance(custom, dict):
+            return False
+        data = custom.get("data")
+        return bool(custom.get("request_location") or (isinstance(data, dict) and data.get("request_location")))
+
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         """As Rasa's, except that a location request rides on the text it comes with."""
         custom = message.get("custom")
         if (
-            isinstance(custom, dict)
-            and custom.get("request_location")
+            self.wants_location(custom)
             and message.get("text")
             and not message.get("buttons")
             and not message.get("quick_replies")
@@ -77,7 +84,7 @@ class TelegramOutput(OutputChannel):
     async def send_custom_json(
         self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
     ) -> None:
-        if json_message.get("request_location"):
+        if self.wants_location(json_message):
             private = self.chat_type == ChatType.PRIVATE
             prompt = json_message.get("text") or (
                 LOCATION_PROMPT if private else LOCATION_PROMPT_GROUP

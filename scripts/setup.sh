@@ -52,23 +52,25 @@ sync_env .venv requirements/assistant.lock
 step "4/5 open-data server environment (.venv-opendata)"
 sync_env .venv-opendata requirements/opendata.lock
 
+step "5/5 browser parts (socket.io client for the web widget; test tools with --test)"
+if [[ -f package-lock.json ]]; then
+  key=$(hash_of package-lock.json)$WITH_TEST
+  full=$(hash_of package-lock.json)1  # an install with test tools also serves the runtime
+  if ! { stamp_ok npm "$key" || stamp_ok npm "$full"; } || [[ ! -d node_modules/socket.io-client ]]; then
+    if [[ $WITH_TEST == 1 ]]; then NPM_ARGS=(); else NPM_ARGS=(--omit=dev); fi
+    npm ci --silent --no-audit --no-fund "${NPM_ARGS[@]}" \
+      || fail "npm ci failed. Fix: check access to the npm registry (the widget needs socket.io-client)."
+    echo "$key" > "$STAMPS/npm"
+  fi
+fi
 if [[ $WITH_TEST == 1 ]]; then
-  step "5/5 test tools (Debian chromium, axe-core)"
-  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  DEBS=(chromium chromium-driver fonts-noto-color-emoji)
+  if ! dpkg -s "${DEBS[@]}" >/dev/null 2>&1; then
     if [[ $(id -u) == 0 ]]; then APT=(apt-get); else APT=(sudo apt-get); fi
-    echo "    installing Debian chromium + chromium-driver ..."
-    DEBIAN_FRONTEND=noninteractive "${APT[@]}" install -y -qq chromium chromium-driver >/dev/null \
-      || { "${APT[@]}" update -qq && DEBIAN_FRONTEND=noninteractive "${APT[@]}" install -y -qq chromium chromium-driver >/dev/null; } \
-      || fail "could not install chromium. Fix: run 'apt-get install chromium chromium-driver' as root."
+    echo "    installing Debian ${DEBS[*]} ..."
+    DEBIAN_FRONTEND=noninteractive "${APT[@]}" install -y -qq "${DEBS[@]}" >/dev/null \
+      || { "${APT[@]}" update -qq && DEBIAN_FRONTEND=noninteractive "${APT[@]}" install -y -qq "${DEBS[@]}" >/dev/null; } \
+      || fail "could not install ${DEBS[*]}. Fix: run 'apt-get install ${DEBS[*]}' as root."
   fi
-  if [[ -f package-lock.json ]]; then
-    key=$(hash_of package-lock.json)
-    if ! stamp_ok npm "$key" || [[ ! -d node_modules ]]; then
-      npm ci --silent --no-audit --no-fund || fail "npm ci failed. Fix: check access to the npm registry."
-      echo "$key" > "$STAMPS/npm"
-    fi
-  fi
-else
-  step "5/5 test tools: skipped (only for 'make test')"
 fi
 echo "    setup done"
