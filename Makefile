@@ -20,3 +20,9 @@ lint: ## ruff over the whole tree
 
 bench: setup ## run the benchmarks (prints figures, writes bench/results/)
 	@scripts/bench.sh
+
+train: setup ## build the NLU pipeline and train the model when data, config or domain changed
+	@.venv/bin/python -m bot.launcher build
+
+shell: ## Rasa shell for staff (start `make run` in another terminal first)
+	@.venv/bin/python -m bot.launcher shell

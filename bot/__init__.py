@@ -1,0 +1,1 @@
+"""Stadtlotse runtime: settings, city profile, spaCy pipeline build, launcher."""

@@ -1,0 +1,263 @@
+"""Start the whole assistant: open-data server, action server and Rasa, under honcho.
+
+    python -m bot.launcher          build + train when needed, start everything, print where to talk
+    python -m bot.launcher build    only build the spaCy pipeline and train when needed
+    python -m bot.launcher shell    Rasa shell for staff (needs `make run` in another terminal)
+
+Ctrl-C stops every process cleanly (honcho forwards the signal and waits).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+
+from bot.settings import ROOT, get_settings
+
+VENV = ROOT / ".venv" / "bin"
+OPENDATA_PYTHON = ROOT / ".venv-opendata" / "bin" / "python"
+MODELS = ROOT / "models"
+MODEL = MODELS / "stadtlotse.tar.gz"
+BUILD = ROOT / "build"
+TRAINING_INPUTS = ["config.yml", "domain.yml", "nlu_data", "build/nlu"]
+
+
+def step(text: str) -> None:
+    print(f"\033[1m==> {text}\033[0m", flush=True)
+
+
+def fail(cause: str, fix: str) -> None:
+    print(f"\033[31mERROR: {cause}. Fix: {fix}\033[0m", file=sys.stderr, flush=True)
+    raise SystemExit(1)
+
+
+def environment() -> dict[str, str]:
+    """Every variable the processes and endpoints.yml/credentials.yml need, with defaults."""
+    settings = get_settings()
+    env = dict(os.environ)
+    defaults = {
+        "OPENDATA_PORT": str(settings.opendata_port),
+        "ACTION_SERVER_PORT": str(settings.action_port),
+        "RASA_PORT": str(settings.rasa_port),
+        "OPENDATA_URL": settings.opendata_url,
+        "TRACKER_DB_DIALECT": "sqlite",
+        "TRACKER_DB": str(ROOT / "var" / "tracker.sqlite"),
+        "TRACKER_DB_HOST": "",
+        "TRACKER_DB_PORT": "",
+        "TRACKER_DB_USER": "",
+        "TRACKER_DB_PASSWORD": "",
+        "TELEGRAM_TOKEN": "",
+        "TELEGRAM_SECRET_TOKEN": "",
+        "TELEGRAM_WEBHOOK_URL": "",
+        "TELEGRAM_API_BASE_URL": "",
+        "PYTHONPATH": str(ROOT),
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    }
+    for key, value in defaults.items():
+        if not env.get(key):
+            env[key] = value
+    (ROOT / "var").mkdir(exist_ok=True)
+    return env
+
+
+def fingerprint(paths: list[str]) -> str:
+    digest = hashlib.sha256()
+    for name in paths:
+        path = ROOT / name
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            if file.exists():
+                digest.update(str(file.relative_to(ROOT)).encode())
+                digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def build_and_train(env: dict[str, str], force: bool = False) -> None:
+    step("1/3 German NLU pipeline (spaCy, entity ruler from the open data)")
+    subprocess.run(
+        [str(VENV / "python"), "-m", "bot.spacy_pipeline"], cwd=ROOT, env=env, check=True
+    )
+    step("2/3 Rasa model")
+    stamp = MODELS / ".fingerprint"
+    key = fingerprint(TRAINING_INPUTS)
+    if not force and MODEL.exists() and stamp.exists() and stamp.read_text() == key:
+        print("    unchanged since the last training: using models/stadtlotse.tar.gz", flush=True)
+        return
+    print("    training (about 2 minutes on 2 cores) ...", flush=True)
+    started = time.monotonic()
+    result = subprocess.run(
+        [
+            str(VENV / "rasa"),
+            "train",
+            "--data",
+            "nlu_data",
+            "build/nlu",
+            "--domain",
+            "domain.yml",
+            "--config",
+            "config.yml",
+            "--out",
+            str(MODELS),
+            "--fixed-model-name",
+            "stadtlotse",
+            "--force",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    if result.returncode != 0 or not MODEL.exists():
+        fail(
+            "training the Rasa model failed (see the messages above)",
+            "run `make train` after correcting the data",
+        )
+    stamp.write_text(key)
+    print(f"    trained in {time.monotonic() - started:.0f} s", flush=True)
+
+
+def wait_until_ready(env: dict[str, str], timeout: float = 300) -> bool:
+    checks = {
+        "open-data server": f"http://127.0.0.1:{env['OPENDATA_PORT']}/health",
+        "action server": f"http://127.0.0.1:{env['ACTION_SERVER_PORT']}/health",
+        "Rasa server": f"http://127.0.0.1:{env['RASA_PORT']}/status",
+    }
+    pending = dict(checks)
+    deadline = time.monotonic() + timeout
+    while pending and time.monotonic() < deadline:
+        for name, url in list(pending.items()):
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    print(f"    {name} is up", flush=True)
+                    del pending[name]
+            except httpx.HTTPError:
+                pass
+        time.sleep(1)
+    return not pending
+
+
+def banner(env: dict[str, str]) -> None:
+    rasa = f"http://localhost:{env['RASA_PORT']}"
+    lines = [
+        "Stadtlotse is running. Talk to it:",
+        f"  Web widget (demo page):  {rasa}/webhooks/widget/demo",
+        f'  REST:                    curl -s {rasa}/webhooks/rest/webhook -d \'{{"sender": "me", "message": "Hallo"}}\'',
+        "  Rasa shell (staff):      make shell   (in a second terminal)",
+        f"  Open-data API docs:      http://localhost:{env['OPENDATA_PORT']}/docs",
+    ]
+    if env.get("TELEGRAM_TOKEN"):
+        mode = (
+            "webhook " + env["TELEGRAM_WEBHOOK_URL"]
+            if env.get("TELEGRAM_WEBHOOK_URL")
+            else "polling"
+        )
+        lines.append(f"  Telegram:                your bot ({mode})")
+    lines.append("Stop with Ctrl-C.")
+    print("\n\033[1;32m" + "\n".join(lines) + "\033[0m\n", flush=True)
+
+
+def run() -> None:
+    from honcho.manager import Manager
+    from honcho.printer import Printer
+
+    if not OPENDATA_PYTHON.exists():
+        fail(
+            "the open-data environment is missing",
+            "run `make run` (it runs scripts/setup.sh first)",
+        )
+    env = environment()
+    for port_var in ("OPENDATA_PORT", "ACTION_SERVER_PORT", "RASA_PORT"):
+        port = int(env[port_var])
+        import socket
+
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                fail(
+                    f"port {port} ({port_var}) is already in use",
+                    f"stop the other process or set {port_var}",
+                )
+    build_and_train(env)
+    step("3/3 starting open-data server, action server and Rasa")
+    manager = Manager(Printer(sys.stdout))
+    manager.add_process("opendata", f"{OPENDATA_PYTHON} -m opendata", env=env, cwd=str(ROOT))
+    manager.add_process(
+        "actions",
+        f"{VENV / 'python'} -m rasa_sdk --actions actions --port {env['ACTION_SERVER_PORT']}",
+        env=env,
+        cwd=str(ROOT),
+    )
+    manager.add_process(
+        "rasa",
+        f"{VENV / 'rasa'} run --enable-api --cors '*' --model {MODEL} --port {env['RASA_PORT']}"
+        " --credentials credentials.yml --endpoints endpoints.yml",
+        env=env,
+        cwd=str(ROOT),
+    )
+    if env.get("TELEGRAM_TOKEN") and not env.get("TELEGRAM_WEBHOOK_URL"):
+        manager.add_process(
+            "telegram", f"{VENV / 'python'} -m connectors.telegram_polling", env=env, cwd=str(ROOT)
+        )
+
+    def announce() -> None:
+        if wait_until_ready(env):
+            banner(env)
+        else:
+            print(
+                "ERROR: not every server answered within 5 minutes; see the log lines above.",
+                flush=True,
+            )
+
+    threading.Thread(target=announce, daemon=True).start()
+    manager.loop()
+    sys.exit(manager.returncode)
+
+
+def shell() -> None:
+    env = environment()
+    try:
+        httpx.get(f"http://127.0.0.1:{env['ACTION_SERVER_PORT']}/health", timeout=2)
+    except httpx.HTTPError:
+        fail(
+            "the action server is not running",
+            "start the assistant with `make run` in another terminal first",
+        )
+    if not MODEL.exists():
+        fail("no trained model", "run `make run` or `make train` first")
+    rasa = shutil.which("rasa", path=str(VENV))
+    os.execve(
+        rasa,  # type: ignore[arg-type]
+        [
+            rasa,
+            "shell",
+            "--model",
+            str(MODEL),
+            "--endpoints",
+            "endpoints.yml",
+            "--port",
+            env.get("RASA_SHELL_PORT", "5006"),
+        ],
+        env,
+    )
+
+
+def main() -> None:
+    os.chdir(ROOT)
+    command = sys.argv[1] if len(sys.argv) > 1 else "run"
+    if command == "run":
+        run()
+    elif command == "build":
+        build_and_train(environment(), force="--force" in sys.argv)
+    elif command == "shell":
+        shell()
+    else:
+        fail(f"unknown command {command!r}", "use one of: run, build, shell")
+
+
+if __name__ == "__main__":
+    main()
