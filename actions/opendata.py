@@ -88,6 +88,8 @@ async def resolve_area(
     resource: str, columns: dict[str, str], name: str
 ) -> tuple[str, str] | list[str] | None:
     """(column, value) for an Ortsteil or Stadtbezirk name; suggestions; or None."""
+    aliases = {k.casefold(): v for k, v in ((get_city().aliases or {}).get("district") or {}).items()}
+    name = aliases.get(name.casefold().strip(), name)
     options: list[tuple[str, str]] = []
     for role in ("district", "borough"):
         if role in columns:

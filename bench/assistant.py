@@ -58,18 +58,6 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def wait_for(url: str, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{url} did not come up")
-
-
 class MemorySampler:
     """Peak of the summed RSS of a set of processes and their children."""
 
@@ -256,23 +244,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="shorter runs (for a smoke test)")
     parser.add_argument("--skip-training", action="store_true")
     args = parser.parse_args()
-    from bot.launcher import MODEL, build_and_train, environment
+    from bench.stack import running_stack, stack_env, wait_for
+    from bot.launcher import build_and_train, environment
     from tests.assistant.conftest import free_port
 
     work = ROOT / "build" / "bench"
     work.mkdir(parents=True, exist_ok=True)
-    env = environment()
-    build_and_train(env)
-    ports = {
-        name: str(free_port()) for name in ("OPENDATA_PORT", "ACTION_SERVER_PORT", "RASA_PORT")
-    }
-    env.update(
-        ports,
-        OPENDATA_URL=f"http://127.0.0.1:{ports['OPENDATA_PORT']}",
-        OPENDATA_DATABASE_URL=f"sqlite:///{work / 'opendata.sqlite'}",
-        TRACKER_DB=str(work / "tracker.sqlite"),
-        FEEDBACK_DB_URL=f"sqlite:///{work / 'feedback.sqlite'}",
-    )
+    build_and_train(environment())
+    env = stack_env(work)
     results: dict = {
         "machine": {
             "python": platform.python_version(),
@@ -280,59 +259,12 @@ def main() -> None:
             "memory_gb": round(psutil.virtual_memory().total / 2**30),
         }
     }
-    processes = []
-    try:
-        print("[stadtlotse] starting open-data server, action server and Rasa ...", flush=True)
-        processes.append(
-            start([str(OPENDATA_PYTHON), "-m", "opendata"], env, ROOT, work / "opendata.log")
-        )
-        wait_for(f"{env['OPENDATA_URL']}/health")
-        processes.append(
-            start(
-                [
-                    str(VENV / "python"),
-                    "-m",
-                    "rasa_sdk",
-                    "--actions",
-                    "actions",
-                    "--port",
-                    ports["ACTION_SERVER_PORT"],
-                ],
-                env,
-                ROOT,
-                work / "actions.log",
-            )
-        )
-        processes.append(
-            start(
-                [
-                    str(VENV / "rasa"),
-                    "run",
-                    "--model",
-                    str(MODEL),
-                    "--port",
-                    ports["RASA_PORT"],
-                    "--credentials",
-                    "credentials.yml",
-                    "--endpoints",
-                    "endpoints.yml",
-                ],
-                env,
-                ROOT,
-                work / "rasa.log",
-            )
-        )
-        wait_for(f"http://127.0.0.1:{ports['ACTION_SERVER_PORT']}/health")
-        wait_for(f"http://127.0.0.1:{ports['RASA_PORT']}/status")
-        url = f"http://127.0.0.1:{ports['RASA_PORT']}/webhooks/rest/webhook"
+    print("[stadtlotse] starting open-data server, action server and Rasa ...", flush=True)
+    with running_stack(env, work) as processes:
+        url = f"http://127.0.0.1:{env['RASA_PORT']}/webhooks/rest/webhook"
         results["stadtlotse"] = measure(
             "stadtlotse", url, STADTLOTSE_MESSAGES, [p.pid for p in processes], args.quick
         )
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
 
     bare = bare_assistant(work, env)
     bare_port = str(free_port())

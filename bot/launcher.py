@@ -199,6 +199,7 @@ def run() -> None:
         env=env,
         cwd=str(ROOT),
     )
+    manager.add_process("retention", f"{VENV / 'python'} -m bot.retention --every 6h", env=env, cwd=str(ROOT))
     if env.get("TELEGRAM_TOKEN") and not env.get("TELEGRAM_WEBHOOK_URL"):
         manager.add_process(
             "telegram", f"{VENV / 'python'} -m connectors.telegram_polling", env=env, cwd=str(ROOT)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -44,6 +45,9 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 240) -> None:
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
+TELEGRAM_SECRET = "stadtlotse-test-secret"
+
+
 @dataclass
 class Stack:
     env: dict[str, str]
@@ -51,6 +55,7 @@ class Stack:
     action_url: str
     rasa_url: str
     processes: dict[str, subprocess.Popen]
+    telegram: Any = None  # the Bot API double the Telegram channel talks to
 
     def say(self, sender: str, message: str, timeout: float = 30) -> list[dict]:
         response = httpx.post(
@@ -130,8 +135,11 @@ def stack(
     opendata_url: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Stack]:
+    from tests.assistant.telegram_double import TelegramDouble
+
     tmp = tmp_path_factory.mktemp("stack-logs")
-    env = stack_env
+    telegram = TelegramDouble().start()
+    env = {**stack_env, **telegram.environment(secret_token=TELEGRAM_SECRET)}
     logs = {name: (tmp / f"{name}.log").open("w") for name in ("actions", "rasa")}
     processes: dict[str, subprocess.Popen] = {}
 
@@ -177,8 +185,9 @@ def stack(
         )
         wait_for(f"{action_url}/health", actions)
         wait_for(f"{rasa_url}/status", rasa)
-        yield Stack(env, opendata_url, action_url, rasa_url, processes)
+        yield Stack(env, opendata_url, action_url, rasa_url, processes, telegram)
     finally:
+        telegram.stop()
         for process in processes.values():
             process.terminate()
         for process in processes.values():

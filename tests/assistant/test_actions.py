@@ -225,3 +225,28 @@ async def test_dead_source_gives_a_friendly_answer(monkeypatch: pytest.MonkeyPat
         ActionParkingFreeSpaces(), tracker("parking_free_spaces", [ent("car_park", "Forum")])
     )
     assert messages[0]["response"] == "utter_api_unavailable"
+
+
+def test_retention_deletes_only_old_rows(tmp_path: Any) -> None:
+    import sqlalchemy as sa
+
+    from bot.retention import purge
+
+    tracker = f"sqlite:///{tmp_path / 't.sqlite'}"
+    feedback = f"sqlite:///{tmp_path / 'f.sqlite'}"
+    now = time.time()
+    with sa.create_engine(tracker).begin() as conn:
+        conn.execute(sa.text("CREATE TABLE events (id INTEGER PRIMARY KEY, timestamp FLOAT)"))
+        conn.execute(
+            sa.text("INSERT INTO events (timestamp) VALUES (:old), (:new)"),
+            [{"old": now - 40 * 86400, "new": now}][0],
+        )
+    with sa.create_engine(feedback).begin() as conn:
+        conn.execute(sa.text("CREATE TABLE feedback (id INTEGER PRIMARY KEY, created_at DATETIME)"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO feedback (created_at) VALUES ('2020-01-01 00:00:00'), (CURRENT_TIMESTAMP)"
+            )
+        )
+    assert purge(tracker, feedback, 30, 365) == (1, 1)
+    assert purge(tracker, feedback, 30, 365) == (0, 0)

@@ -3,11 +3,12 @@
 Which Rasa the tests talk to (fixture `rasa_url`):
 - STADTLOTSE_WIDGET_RASA_URL=http://host:port  an already running Rasa with the `socketio` and
   `connectors.widget_channel.WidgetAssets` channels and `--enable-api`;
-- STADTLOTSE_WIDGET_STACK=1  the whole assistant from conftest.py's `stack` fixture;
-- otherwise a tiny test bot (defined below, trained once and cached in .pytest_cache) run by the
-  same `rasa run` with the project's channel configuration. The tests only rely on what the real
-  assistant also does: an answer to a parking question ending in 👍/👎 quick replies, a thank-you
-  containing "Danke" for 👍, and an answer to `/share_location{...}`.
+- STADTLOTSE_WIDGET_TESTBOT=1  a tiny test bot (defined below, trained once and cached in
+  .pytest_cache) run by the same `rasa run` with the project's channel configuration, for working
+  on the widget without the whole assistant;
+- otherwise (the default, and in CI) the whole assistant from conftest.py's `stack` fixture.
+The tests only rely on what the real assistant does: an answer to a parking question ending in
+👍/👎 quick replies, a thank-you containing "Danke" for 👍, and an answer to `/share_location{...}`.
 
 Renderer and connection tests that need markup, custom payloads or an outage use `FakeBot`: a small
 python-socketio server (the same events and rooms as Rasa's socketio.py) that also serves the widget
@@ -318,9 +319,9 @@ def rasa_url(request: pytest.FixtureRequest) -> str:
     external = os.environ.get("STADTLOTSE_WIDGET_RASA_URL", "").strip().rstrip("/")
     if external:
         return external
-    if os.environ.get("STADTLOTSE_WIDGET_STACK"):
-        return request.getfixturevalue("stack").rasa_url
-    return request.getfixturevalue("widget_bot_url")
+    if os.environ.get("STADTLOTSE_WIDGET_TESTBOT"):
+        return request.getfixturevalue("widget_bot_url")
+    return request.getfixturevalue("stack").rasa_url
 
 
 # ---------------------------------------------------------------------------------- browser
