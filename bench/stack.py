@@ -89,7 +89,7 @@ def running_stack(env: dict[str, str], work: Path) -> Iterator[list[subprocess.P
             ],
         )
         wait_for(f"http://127.0.0.1:{env['ACTION_SERVER_PORT']}/health")
-        wait_for(f"http://127.0.0.1:{env['RASA_PORT']}/status")
+        wait_for(f"http://127.0.0.1:{env['RASA_PORT']}/")
         yield processes
     finally:
         for process in processes:

@@ -1,4 +1,4 @@
-"""ckan domain of the open-data server."""
+"""CKAN Action API v3 emulation: catalogue, German search, datastore and landing pages."""
 
 from opendata.ckan.routes import router
 

@@ -152,9 +152,6 @@ def stack(
     action_url = f"http://127.0.0.1:{env['ACTION_SERVER_PORT']}"
     rasa_url = f"http://127.0.0.1:{env['RASA_PORT']}"
     try:
-        wait_for(
-            f"{opendata_url}/health", start("opendata", [str(OPENDATA_PYTHON), "-m", "opendata"])
-        )
         actions = start(
             "actions",
             [
@@ -173,6 +170,8 @@ def stack(
                 str(VENV / "rasa"),
                 "run",
                 "--enable-api",
+                "--cors",
+                "*",
                 "--model",
                 str(trained_model),
                 "--port",
