@@ -43,7 +43,7 @@ def _seeders() -> list[tuple[str, str, Seeder]]:
     return [
         ("ckan", "catalogue", seed_ckan),
         ("parking", "parking", seed_parking),
-        ("transit", "gtfs", seed_transit),
+        ("transit", "transit", seed_transit),
         ("services", "services", seed_services),
         ("applications", "applications", seed_applications),
     ]
