@@ -19,8 +19,12 @@ hash_of() { cat "$@" | sha256sum | cut -c1-16; }
 
 step "1/5 Python 3.10"
 PY310=""
-for candidate in "$(command -v python3.10 || true)" "$HOME"/.pyenv/versions/3.10*/bin/python; do
-  if [[ -n "$candidate" && -x "$candidate" ]]; then PY310="$candidate"; break; fi
+for candidate in "$(command -v python3.10 || true)" "$HOME"/.pyenv/versions/3.10*/bin/python /usr/bin/python3.10; do
+  # A pyenv shim exists on PATH even when 3.10 is not selected: check that it really runs 3.10.
+  if [[ -n "$candidate" && -x "$candidate" ]] \
+     && "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null; then
+    PY310="$candidate"; break
+  fi
 done
 [[ -n "$PY310" ]] || fail "Python 3.10 not found (Rasa 3.6 needs it). Fix: install it, e.g. 'pyenv install 3.10.13'."
 echo "    using $PY310"
