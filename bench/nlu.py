@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import platform
+import re
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -27,6 +28,22 @@ RESULTS = ROOT / "bench" / "results" / "nlu.json"
 
 def entity_key(entity: dict) -> tuple[int, int, str]:
     return entity["start"], entity["end"], entity["entity"]
+
+
+TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def token_labels(text: str, entities: list[dict]) -> list[str]:
+    """One label per word token: the entity type covering it, or "O" (as `rasa test nlu` scores)."""
+    labels = []
+    for token in TOKEN.finditer(text):
+        label = "O"
+        for entity in entities:
+            if entity["start"] < token.end() and token.start() < entity["end"]:
+                label = entity["entity"]
+                break
+        labels.append(label)
+    return labels
 
 
 async def evaluate(model: Path) -> dict:
@@ -43,6 +60,7 @@ async def evaluate(model: Path) -> dict:
     confusions: Counter[tuple[str, str]] = Counter()
     per_intent: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     tp = fp = fn = 0
+    token_tp = token_fp = token_fn = 0
     per_entity: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     started = time.perf_counter()
     for index, example in enumerate(examples, 1):
@@ -60,12 +78,19 @@ async def evaluate(model: Path) -> dict:
             per_intent[expected][0] += 1
         else:
             confusions[(expected, predicted)] += 1
-        gold = {entity_key(e) for e in example.get("entities") or []}
-        found = {
-            entity_key(e)
+        gold_entities = example.get("entities") or []
+        found_entities = [
+            e
             for e in parsed.get("entities") or []
             if e["entity"] not in {"rating", "latitude", "longitude"}
-        }
+        ]
+        gold_labels = token_labels(text, gold_entities)
+        for g, p in zip(gold_labels, token_labels(text, found_entities), strict=True):
+            token_tp += g == p != "O"
+            token_fp += p not in ("O", g)
+            token_fn += g not in ("O", p)
+        gold = {entity_key(e) for e in gold_entities}
+        found = {entity_key(e) for e in found_entities}
         tp += len(gold & found)
         fp += len(found - gold)
         fn += len(gold - found)
@@ -81,8 +106,14 @@ async def evaluate(model: Path) -> dict:
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    token_p = token_tp / (token_tp + token_fp) if token_tp + token_fp else 0.0
+    token_r = token_tp / (token_tp + token_fn) if token_tp + token_fn else 0.0
+    token_f1 = 2 * token_p * token_r / (token_p + token_r) if token_p + token_r else 0.0
     return {
         "messages": len(examples),
+        "entity_token_f1": token_f1,
+        "entity_token_precision": token_p,
+        "entity_token_recall": token_r,
         "intent_accuracy": correct / len(examples),
         "intent_accuracy_before_fallback": correct_before_fallback / len(examples),
         "fallback_top_confidences": sorted(fallback_confidences),
@@ -120,8 +151,12 @@ def main() -> None:
         f"  (top intent before the fallback threshold: {result['intent_accuracy_before_fallback']:.1%})"
     )
     print(
-        f"entity F1:       {result['entity_f1']:.1%}  (P {result['entity_precision']:.1%}, "
-        f"R {result['entity_recall']:.1%}; target >= 92 %)"
+        f"entity F1, per token (as rasa test nlu): {result['entity_token_f1']:.1%}  "
+        f"(P {result['entity_token_precision']:.1%}, R {result['entity_token_recall']:.1%}; target >= 92 %)"
+    )
+    print(
+        f"entity F1, exact spans (stricter):      {result['entity_f1']:.1%}  "
+        f"(P {result['entity_precision']:.1%}, R {result['entity_recall']:.1%})"
     )
     print("most frequent confusions:")
     for item in result["confusions"][:10]:
