@@ -22,20 +22,21 @@ from bot.settings import ROOT, get_settings
 log = logging.getLogger("stadtlotse.retention")
 
 
-def tracker_url() -> str:
-    from rasa.core.tracker_store import SQLTrackerStore
-
+def tracker_url() -> sa.engine.URL:
+    """The tracker store's database, from the same TRACKER_DB_* variables as endpoints.yml."""
     env = os.environ
-    port = env.get("TRACKER_DB_PORT") or None
-    return str(
-        SQLTrackerStore.get_db_url(
-            env.get("TRACKER_DB_DIALECT") or "sqlite",
-            env.get("TRACKER_DB_HOST") or None,
-            int(port) if port else None,
-            env.get("TRACKER_DB") or str(ROOT / "var" / "tracker.sqlite"),
-            env.get("TRACKER_DB_USER") or None,
-            env.get("TRACKER_DB_PASSWORD") or None,
-        )
+    dialect = env.get("TRACKER_DB_DIALECT") or "sqlite"
+    database = env.get("TRACKER_DB") or str(ROOT / "var" / "tracker.sqlite")
+    if dialect == "sqlite":
+        return sa.engine.URL.create("sqlite", database=database)
+    port = env.get("TRACKER_DB_PORT")
+    return sa.engine.URL.create(
+        dialect,
+        username=env.get("TRACKER_DB_USER") or None,
+        password=env.get("TRACKER_DB_PASSWORD") or None,
+        host=env.get("TRACKER_DB_HOST") or None,
+        port=int(port) if port else None,
+        database=database,
     )
 
 
