@@ -228,6 +228,7 @@ def bare_assistant(work: Path, env: dict[str, str]) -> Path:
     bare = work / "bare"
     if not (bare / "models").exists():
         shutil.rmtree(bare, ignore_errors=True)
+        bare.mkdir(parents=True)
         print("[bare] rasa init (default config, no custom actions) and training ...", flush=True)
         subprocess.run(
             [str(VENV / "rasa"), "init", "--no-prompt", "--init-dir", str(bare)],

@@ -17,6 +17,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import SPACY_DOCS
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.nlu.constants import ENTITIES, TEXT
@@ -93,7 +94,11 @@ class OpenDataEntityExtractor(GraphComponent, EntityExtractorMixin):
             if not text.strip():
                 continue
             intent = (message.get("intent") or {}).get("name")
-            doc = model.model(text)
+            # SpacyNLP already ran the pipeline (on lower-cased text, which the LOWER patterns
+            # match alike); reuse its doc unless lower-casing changed the offsets.
+            doc = message.get(SPACY_DOCS[TEXT])
+            if doc is None or len(doc.text) != len(text):
+                doc = model.model(text)
             ruler = [
                 {
                     "entity": ent.label_,
