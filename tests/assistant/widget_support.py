@@ -407,7 +407,15 @@ def session_id(page: Any) -> str | None:
 
 
 def run_axe(page: Any) -> list[dict[str, Any]]:
-    """Inject axe-core from node_modules and return the WCAG 2.0/2.1 A+AA violations."""
+    """Inject axe-core from node_modules and return the WCAG 2.0/2.1 A+AA violations.
+
+    Waits until CSS transitions and animations have finished first: mid-fade colours would be
+    measured as too little contrast (seen on a loaded machine).
+    """
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "() => document.getAnimations().every(a => a.playState !== 'running')", timeout=10000
+    )
     source = (NODE_MODULES / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
     page.evaluate(source + "\n;undefined")
     result = page.evaluate(
