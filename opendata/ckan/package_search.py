@@ -142,8 +142,9 @@ def package_search(session: Session, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _only_fields(results: list[dict[str, Any]], fl: list[str]) -> list[dict[str, Any]]:
-    names = [name for item in fl for name in re.split(r"[\s,]+", str(item)) if name]
+def _only_fields(results: list[dict[str, Any]], fl: Any) -> list[dict[str, Any]]:
+    items = fl if isinstance(fl, list) else [fl]  # a JSON body may send a bare string or number
+    names = [name for item in items for name in re.split(r"[\s,]+", str(item)) if name]
     return [{name: pkg[name] for name in names if name in pkg} for pkg in results]
 
 
