@@ -88,7 +88,9 @@ async def resolve_area(
     resource: str, columns: dict[str, str], name: str
 ) -> tuple[str, str] | list[str] | None:
     """(column, value) for an Ortsteil or Stadtbezirk name; suggestions; or None."""
-    aliases = {k.casefold(): v for k, v in ((get_city().aliases or {}).get("district") or {}).items()}
+    aliases = {
+        k.casefold(): v for k, v in ((get_city().aliases or {}).get("district") or {}).items()
+    }
     name = aliases.get(name.casefold().strip(), name)
     options: list[tuple[str, str]] = []
     for role in ("district", "borough"):
@@ -161,6 +163,24 @@ class AreaAnswer(DataAction):
             return None
         return resolved
 
+    async def rows(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        resource: str,
+        columns: dict[str, str],
+    ) -> tuple[str, str, Table] | None:
+        """The table's rows for the Ortsteil or Stadtbezirk the citizen named (None: asked back)."""
+        area = await self.area(dispatcher, tracker, resource, columns)
+        if area is None:
+            return None
+        column, value = area
+        return (
+            column,
+            value,
+            await ckan_client().datastore(resource, filters={column: value}, limit=500),
+        )
+
 
 class ActionDatasetSearch(DataAction):
     context = "dataset_search"
@@ -207,11 +227,10 @@ class ActionKitaPlaces(AreaAnswer):
 
     async def answer(self, dispatcher, tracker, domain):
         resource, columns = table("kitas")
-        area = await self.area(dispatcher, tracker, resource, columns)
-        if area is None:
+        found = await self.rows(dispatcher, tracker, resource, columns)
+        if found is None:
             return []
-        column, value = area
-        data = await ckan_client().datastore(resource, filters={column: value}, limit=500)
+        _column, value, data = found
         free = [r for r in data.records if int(r.get(columns["free"]) or 0) > 0]
         free.sort(key=lambda r: -int(r.get(columns["free"]) or 0))
         if not free:
@@ -395,11 +414,10 @@ class ActionChargingStations(AreaAnswer):
 
     async def answer(self, dispatcher, tracker, domain):
         resource, columns = table("charging")
-        area = await self.area(dispatcher, tracker, resource, columns)
-        if area is None:
+        found = await self.rows(dispatcher, tracker, resource, columns)
+        if found is None:
             return []
-        column, value = area
-        data = await ckan_client().datastore(resource, filters={column: value}, limit=500)
+        _column, value, data = found
         if not data.records:
             text = f"In {value} sind keine Ladestationen verzeichnet."
         else:
@@ -422,11 +440,10 @@ class ActionFlatsOffered(AreaAnswer):
 
     async def answer(self, dispatcher, tracker, domain):
         resource, columns = table("flats")
-        area = await self.area(dispatcher, tracker, resource, columns)
-        if area is None:
+        found = await self.rows(dispatcher, tracker, resource, columns)
+        if found is None:
             return []
-        column, value = area
-        data = await ckan_client().datastore(resource, filters={column: value}, limit=500)
+        _column, value, data = found
         rooms = re.search(
             r"(\d)\s*[- ]?(?:zimmer|zi\b|raum)", (tracker.latest_message.get("text") or "").lower()
         )
