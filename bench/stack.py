@@ -74,7 +74,9 @@ def running_stack(env: dict[str, str], work: Path) -> Iterator[list[subprocess.P
         start(
             "rasa",
             [
-                str(VENV / "rasa"),
+                str(VENV / "python"),
+                "-m",
+                "bot.rasa_cli",
                 "run",
                 "--model",
                 str(MODEL),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -196,7 +195,7 @@ def run() -> None:
     )
     manager.add_process(
         "rasa",
-        f"{VENV / 'rasa'} run --enable-api --cors '*' --model {MODEL} --port {env['RASA_PORT']}"
+        f"{VENV / 'python'} -m bot.rasa_cli run --enable-api --cors '*' --model {MODEL} --port {env['RASA_PORT']}"
         " --credentials credentials.yml --endpoints endpoints.yml",
         env=env,
         cwd=str(ROOT),
@@ -234,11 +233,13 @@ def shell() -> None:
         )
     if not MODEL.exists():
         fail("no trained model", "run `make run` or `make train` first")
-    rasa = shutil.which("rasa", path=str(VENV))
+    python = str(VENV / "python")
     os.execve(
-        rasa,  # type: ignore[arg-type]
+        python,
         [
-            rasa,
+            python,
+            "-m",
+            "bot.rasa_cli",
             "shell",
             "--model",
             str(MODEL),

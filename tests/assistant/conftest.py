@@ -167,7 +167,9 @@ def stack(
         rasa = start(
             "rasa",
             [
-                str(VENV / "rasa"),
+                str(VENV / "python"),
+                "-m",
+                "bot.rasa_cli",
                 "run",
                 "--enable-api",
                 "--cors",

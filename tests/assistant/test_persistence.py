@@ -17,7 +17,7 @@ def test_a_restarted_server_continues_the_conversation(stack: Stack, trained_mod
     port = str(free_port())
     env = {**stack.env, "RASA_PORT": port, "TELEGRAM_TOKEN": ""}
     second = subprocess.Popen(
-        [str(VENV / "rasa"), "run", "--model", str(trained_model), "--port", port,
+        [str(VENV / "python"), "-m", "bot.rasa_cli", "run", "--model", str(trained_model), "--port", port,
          "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip

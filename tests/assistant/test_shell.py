@@ -1,4 +1,4 @@
-"""Staff use `rasa shell`: drive it through a pseudo-terminal and check a real answer."""
+"""Staff use `make shell` (Rasa's shell): drive it through a pseudo-terminal and check a real answer."""
 
 from __future__ import annotations
 
@@ -8,18 +8,16 @@ from tests.assistant.conftest import ROOT, VENV, Stack, free_port
 
 
 def test_rasa_shell_answers_a_parking_question(stack: Stack) -> None:
-    env = {**stack.env, "TERM": "dumb", "COLUMNS": "200"}
+    """`make shell` runs exactly this: the staff shell against the running action server."""
+    env = {
+        **stack.env,
+        "TERM": "dumb",
+        "COLUMNS": "200",
+        "RASA_SHELL_PORT": str(free_port()),
+    }
     shell = pexpect.spawn(
-        str(VENV / "rasa"),
-        [
-            "shell",
-            "--model",
-            str(ROOT / "models" / "stadtlotse.tar.gz"),
-            "--endpoints",
-            "endpoints.yml",
-            "--port",
-            str(free_port()),
-        ],
+        str(VENV / "python"),
+        ["-m", "bot.launcher", "shell"],
         cwd=str(ROOT),
         env=env,
         encoding="utf-8",

@@ -1,7 +1,8 @@
 """The chat widget in Debian chromium against Rasa's socket.io channel (fixture `rasa_url`).
 
 Conversation, quick replies, reload memory, keyboard-only use, location sharing, axe-core,
-200 % zoom / 320 px, reduced motion. Screenshots go to docs/screenshots/.
+200 % zoom / 320 px, reduced motion. Screenshots go to build/screenshots/
+(docs/screenshots/ with STADTLOTSE_UPDATE_SCREENSHOTS=1).
 """
 
 from __future__ import annotations

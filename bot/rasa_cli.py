@@ -1,0 +1,101 @@
+"""Rasa's command line with Stadtlotse's runtime fixes; use it in place of the `rasa` script.
+
+    python -m bot.rasa_cli run --model models/stadtlotse.tar.gz --endpoints endpoints.yml
+
+Two fixes, both measured here (bench/assistant.py) and both keeping Rasa's behaviour:
+
+- Rasa checks every action-server response with `jsonschema.validate()`, which first checks the
+  events schema itself against its meta-schema, on every call: half of the Rasa server's CPU time
+  per message under load. The response is still validated, with a validator built once.
+- To load a DIET or TED model, Rasa trains it for one step on one example so that its weights
+  exist, then loads the trained weights over them. That step runs as a traced TensorFlow graph
+  which is never used again and keeps about 750 MB resident. Run eagerly, the step builds the same
+  weights for about 100 MB; predictions still run as a traced graph (same results).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import jsonschema
+import tensorflow as tf
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.constants import DOCS_BASE_URL
+from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
+from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
+from rasa.utils.tensorflow.model_data import RasaModelData
+from rasa.utils.tensorflow.models import RasaModel
+
+
+def install() -> None:
+    validate_action_results_with_one_validator()
+    build_loaded_models_eagerly()
+
+
+def validate_action_results_with_one_validator() -> None:
+    schema = RemoteAction.action_response_format_spec()
+    validator = jsonschema.validators.validator_for(schema)(schema)
+
+    def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+        error = jsonschema.exceptions.best_match(validator.iter_errors(result))
+        if error is not None:
+            error.message += (
+                ". Failed to validate Action server response from API, make sure your response "
+                "from the Action endpoint is valid. For more information about the format visit "
+                f"{DOCS_BASE_URL}/custom-actions"
+            )
+            raise error
+        return True
+
+    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+
+
+def build_loaded_models_eagerly() -> None:
+    load_with_traced_step = RasaModel.load.__func__  # type: ignore[attr-defined]
+
+    def load(
+        cls: type[RasaModel],
+        model_file_name: str,
+        model_data_example: RasaModelData,
+        predict_data_example: RasaModelData | None = None,
+        finetune_mode: bool = False,
+        *args: Any,
+        **kwargs: Any,
+    ) -> RasaModel:
+        if finetune_mode:  # training goes on: keep Rasa's own path
+            return load_with_traced_step(
+                cls,
+                model_file_name,
+                model_data_example,
+                predict_data_example,
+                True,
+                *args,
+                **kwargs,
+            )
+        config = kwargs.get("config", {})
+        model = cls(*args, **kwargs)
+        model.compile(
+            optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)),
+            run_eagerly=True,
+        )
+        model.fit(RasaBatchDataGenerator(model_data_example, batch_size=1), verbose=False)
+        model.load_weights(model_file_name)
+        model.run_eagerly = config.get(RUN_EAGERLY)  # predictions: a traced graph again
+        if predict_data_example:
+            model.run_inference(predict_data_example)  # trace it now, not on the first message
+        return model
+
+    RasaModel.load = classmethod(load)  # type: ignore[assignment,method-assign]
+
+
+def main() -> None:
+    install()
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv[0] = "rasa"
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
