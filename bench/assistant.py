@@ -105,8 +105,11 @@ async def single_user(url: str, messages: list[str], rounds: int) -> list[float]
     async with httpx.AsyncClient(timeout=30) as client:
         for text in messages[:3]:  # warm-up
             await one_message(client, url, "warmup", text)
+        # One user asks all the messages in one conversation, then starts the next one.
         return [
-            await one_message(client, url, f"single-{i}", messages[i % len(messages)])
+            await one_message(
+                client, url, f"single-{i // len(messages)}", messages[i % len(messages)]
+            )
             for i in range(rounds)
         ]
 
