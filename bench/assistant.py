@@ -190,7 +190,8 @@ def train_times(env: dict[str, str], work: Path, bare: Path) -> dict:
     project = work / "train-copy"
     shutil.rmtree(project, ignore_errors=True)
     project.mkdir(parents=True)
-    for name in ("config.yml", "domain.yml", "nlu_data", "build", "bot"):
+    (project / "build").mkdir()
+    for name in ("config.yml", "domain.yml", "nlu_data", "build/spacy_de", "build/nlu", "bot"):
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))

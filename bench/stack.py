@@ -48,6 +48,10 @@ def stack_env(work: Path, **extra: str) -> dict[str, str]:
 def running_stack(env: dict[str, str], work: Path) -> Iterator[list[subprocess.Popen]]:
     """Open-data server, action server and Rasa (with the REST, socket.io, widget, Telegram channels)."""
     work.mkdir(parents=True, exist_ok=True)
+    # Fresh conversations every run: a previous run's trackers (same sender ids, session not yet
+    # expired) would make every conversation longer than the benchmark intends.
+    for stale in work.glob("tracker.sqlite*"):
+        stale.unlink()
     processes: list[subprocess.Popen] = []
 
     def start(name: str, command: list[str]) -> None:
