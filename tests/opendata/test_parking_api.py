@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 V3 = "/api/public/v3/parking-sites"
@@ -342,6 +342,8 @@ def test_fuzzed_query_never_breaks_the_server(http: httpx.Client, params: dict) 
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(segment=st.text(min_size=1, max_size=300))
 def test_fuzzed_path_segments_are_404(http: httpx.Client, segment: str) -> None:
+    # "." and ".." are dot-segments: clients (httpx too) remove them before sending (RFC 3986).
+    assume(segment not in (".", ".."))
     response = http.get(V3 + "/" + quote(segment, safe=""))
     if response.status_code == 200:  # a valid id
         assert response.json()["id"] == int(segment)
