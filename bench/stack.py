@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.launcher import MODEL, OPENDATA_PYTHON, VENV, environment
+from bot.launcher import MODEL, OPENDATA_PYTHON, RASA, VENV, environment
 from tests.assistant.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,9 +78,7 @@ def running_stack(env: dict[str, str], work: Path) -> Iterator[list[subprocess.P
         start(
             "rasa",
             [
-                str(VENV / "python"),
-                "-m",
-                "bot.rasa_cli",
+                *RASA,
                 "run",
                 "--model",
                 str(MODEL),

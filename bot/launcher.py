@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shlex
 import subprocess
 import sys
 import threading
@@ -24,6 +25,8 @@ VENV = ROOT / ".venv" / "bin"
 OPENDATA_PYTHON = ROOT / ".venv-opendata" / "bin" / "python"
 MODELS = ROOT / "models"
 MODEL = MODELS / "stadtlotse.tar.gz"
+# Rasa's command line with the runtime fixes of bot/rasa_cli.py: every Rasa process starts so.
+RASA = [str(VENV / "python"), "-m", "bot.rasa_cli"]
 BUILD = ROOT / "build"
 TRAINING_INPUTS = ["config.yml", "domain.yml", "nlu_data", "build/nlu"]
 
@@ -197,8 +200,23 @@ def run() -> None:
     )
     manager.add_process(
         "rasa",
-        f"{VENV / 'python'} -m bot.rasa_cli run --enable-api --cors '*' --model {MODEL} --port {env['RASA_PORT']}"
-        " --credentials credentials.yml --endpoints endpoints.yml",
+        shlex.join(
+            [
+                *RASA,
+                "run",
+                "--enable-api",
+                "--cors",
+                "*",
+                "--model",
+                str(MODEL),
+                "--port",
+                env["RASA_PORT"],
+                "--credentials",
+                "credentials.yml",
+                "--endpoints",
+                "endpoints.yml",
+            ]
+        ),
         env=env,
         cwd=str(ROOT),
     )
@@ -235,13 +253,10 @@ def shell() -> None:
         )
     if not MODEL.exists():
         fail("no trained model", "run `make run` or `make train` first")
-    python = str(VENV / "python")
     os.execve(
-        python,
+        RASA[0],
         [
-            python,
-            "-m",
-            "bot.rasa_cli",
+            *RASA,
             "shell",
             "--model",
             str(MODEL),

@@ -135,6 +135,7 @@ def stack(
     opendata_url: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Stack]:
+    from bot.launcher import RASA
     from tests.assistant.telegram_double import TelegramDouble
 
     tmp = tmp_path_factory.mktemp("stack-logs")
@@ -167,9 +168,7 @@ def stack(
         rasa = start(
             "rasa",
             [
-                str(VENV / "python"),
-                "-m",
-                "bot.rasa_cli",
+                *RASA,
                 "run",
                 "--enable-api",
                 "--cors",

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.assistant.conftest import ROOT, VENV, Stack, free_port, wait_for
+from bot.launcher import RASA
+from tests.assistant.conftest import ROOT, Stack, free_port, wait_for
 
 
 def test_a_restarted_server_continues_the_conversation(stack: Stack, trained_model: Path) -> None:
@@ -17,7 +18,7 @@ def test_a_restarted_server_continues_the_conversation(stack: Stack, trained_mod
     port = str(free_port())
     env = {**stack.env, "RASA_PORT": port, "TELEGRAM_TOKEN": ""}
     second = subprocess.Popen(
-        [str(VENV / "python"), "-m", "bot.rasa_cli", "run", "--model", str(trained_model), "--port", port,
+        [*RASA, "run", "--model", str(trained_model), "--port", port,
          "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
