@@ -187,6 +187,8 @@ def timed_train(command: list[str], cwd: Path, env: dict[str, str]) -> float:
 def train_times(env: dict[str, str], work: Path, bare: Path) -> dict:
     """Full training from an empty cache, incremental after a one-example change; the bare
     assistant's full training, from an empty cache too, as the reference."""
+    from bot.launcher import RASA
+
     project = work / "train-copy"
     shutil.rmtree(project, ignore_errors=True)
     project.mkdir(parents=True)
@@ -199,14 +201,14 @@ def train_times(env: dict[str, str], work: Path, bare: Path) -> dict:
             shutil.copy(source, project / name)
     for cache in ("train-cache", "bare-train-cache"):
         shutil.rmtree(work / cache, ignore_errors=True)
-    rasa_train = [str(VENV / "rasa"), "train", "--skip-validation", "--fixed-model-name", "m"]
+    train_options = ["train", "--skip-validation", "--fixed-model-name", "m"]
     print("[training] Stadtlotse: full training from an empty cache ...", flush=True)
     cache_env = {
         **env,
         "RASA_CACHE_DIRECTORY": str(work / "train-cache"),
         "PYTHONPATH": str(project),
     }
-    command = [*rasa_train, "--out", "models", "--data", "nlu_data", "build/nlu"]
+    command = [*RASA, *train_options, "--out", "models", "--data", "nlu_data", "build/nlu"]
     full = timed_train(command, project, cache_env)
     nlu = project / "nlu_data" / "conversation.yml"
     nlu.write_text(
@@ -217,7 +219,8 @@ def train_times(env: dict[str, str], work: Path, bare: Path) -> dict:
     incremental = timed_train(command, project, cache_env)
     print("[training] bare assistant: full training from an empty cache ...", flush=True)
     bare_env = {**env, "RASA_CACHE_DIRECTORY": str(work / "bare-train-cache"), "PYTHONPATH": ""}
-    bare_full = timed_train([*rasa_train, "--out", str(work / "bare-train-models")], bare, bare_env)
+    bare_train = [str(VENV / "rasa"), *train_options, "--out", str(work / "bare-train-models")]
+    bare_full = timed_train(bare_train, bare, bare_env)
     print(
         f"[training]   full {full:.0f} s, incremental {incremental:.0f} s, bare full {bare_full:.0f} s",
         flush=True,

@@ -99,7 +99,7 @@ def build_and_train(env: dict[str, str], force: bool = False) -> None:
     started = time.monotonic()
     result = subprocess.run(
         [
-            str(VENV / "rasa"),
+            *RASA,
             "train",
             "--data",
             "nlu_data",
