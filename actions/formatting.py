@@ -57,8 +57,11 @@ def age(seconds: float) -> str:
     return f"vor {round(minutes / 60)} Std."
 
 
-def source_line(source: str, licence: str, stamp: datetime | None) -> str:
-    """One short line: where the data is from, its licence and how current it is."""
+def source_line(
+    source: str, licence: str, stamp: datetime | None, stale_age: float | None = None
+) -> str:
+    """One short line: where the data is from, its licence and how current it is; after a
+    warning line when the source failed and the answer is its last known value (`stale_age`)."""
     parts = [f"Quelle: {source}"]
     if licence:
         parts.append(f"Lizenz: {licence}")
@@ -68,7 +71,8 @@ def source_line(source: str, licence: str, stamp: datetime | None) -> str:
         parts.append(
             f"Stand: {stamp_local:%H:%M} Uhr" if same_day else f"Stand: {stamp_local:%d.%m.%Y}"
         )
-    return "ℹ️ " + " · ".join(parts)
+    line = "ℹ️ " + " · ".join(parts)
+    return line if stale_age is None else f"{stale_note(stale_age)}\n{line}"
 
 
 def plain(text: str, limit: int = 80) -> str:

@@ -70,10 +70,8 @@ async def dataset_source(resource: str, data: Table) -> str:
     title = dataset.title if dataset else resource
     licence = dataset.licence if dataset else ""
     stamp = dataset.modified if dataset else None
-    line = fmt.source_line(f"{title} (Open Data {get_city().name})", licence, stamp)
-    if data.fetched.stale:
-        line = f"{fmt.stale_note(data.fetched.age_seconds)}\n{line}"
-    return line
+    name = f"{title} (Open Data {get_city().name})"
+    return fmt.source_line(name, licence, stamp, data.fetched.stale_age)
 
 
 async def distinct_values(resource: str, column: str) -> list[str]:
@@ -211,9 +209,8 @@ class ActionDatasetSearch(DataAction):
                 f"• {dataset.title}: {description}\n  Formate: {formats} · Lizenz: {dataset.licence or 'k. A.'}\n  {dataset.url}"
             )
         stamp = max((d.modified for d in datasets if d.modified), default=None)
-        source = fmt.source_line(f"Open-Data-Katalog {city.name} (CKAN)", "", stamp)
-        if fetched.stale:
-            source = f"{fmt.stale_note(fetched.age_seconds)}\n{source}"
+        catalogue = f"Open-Data-Katalog {city.name} (CKAN)"
+        source = fmt.source_line(catalogue, "", stamp, fetched.stale_age)
         answer_with_source(dispatcher, "\n".join(lines), source)
         return [SlotSet("topic", query)]
 

@@ -35,10 +35,8 @@ ZONES = {
 def parking_source(fetched: Fetched, sites: list[ParkingSite]) -> str:
     source = get_city().source("parking")
     stamps = [s.updated_at for s in sites if s.updated_at is not None]
-    line = fmt.source_line(source["name"], source["licence"], max(stamps) if stamps else None)
-    if fetched.stale:
-        line = f"{fmt.stale_note(fetched.age_seconds)}\n{line}"
-    return line
+    stamp = max(stamps) if stamps else None
+    return fmt.source_line(source["name"], source["licence"], stamp, fetched.stale_age)
 
 
 def site_status(site: ParkingSite) -> str:

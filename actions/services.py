@@ -26,10 +26,7 @@ ASPECT_OF_INTENT = {
 
 def services_source(fetched: Fetched) -> str:
     source = get_city().source("services")
-    line = fmt.source_line(source["name"], source["licence"], None)
-    if fetched.stale:
-        line = f"{fmt.stale_note(fetched.age_seconds)}\n{line}"
-    return line
+    return fmt.source_line(source["name"], source["licence"], None, fetched.stale_age)
 
 
 def office_text(service: Service, with_hours: bool = True) -> str:

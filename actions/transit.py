@@ -22,10 +22,7 @@ SHOWN_DEPARTURES = 5
 
 def transit_source(fetched: Fetched) -> str:
     source = get_city().source("transit")
-    line = fmt.source_line(source["name"], source["licence"], fmt.now())
-    if fetched.stale:
-        line = f"{fmt.stale_note(fetched.age_seconds)}\n{line}"
-    return line
+    return fmt.source_line(source["name"], source["licence"], fmt.now(), fetched.stale_age)
 
 
 def normalise_line(text: str) -> str:

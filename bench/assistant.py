@@ -176,17 +176,30 @@ def start(command: list[str], env: dict[str, str], cwd: Path, log: Path) -> subp
     return subprocess.Popen(command, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT)
 
 
-def timed_train(command: list[str], cwd: Path, env: dict[str, str]) -> float:
+def timed_train(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> float:
     started = time.perf_counter()
-    subprocess.run(
-        command, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    with log.open("w") as handle:
+        subprocess.run(command, cwd=cwd, env=env, check=True, stdout=handle, stderr=subprocess.STDOUT)
     return time.perf_counter() - started
 
 
-def train_times(env: dict[str, str], work: Path, bare: Path) -> dict:
-    """Full training from an empty cache, incremental after a one-example change; the bare
-    assistant's full training, from an empty cache too, as the reference."""
+def full_trainings(
+    name: str, command: list[str], cwd: Path, env: dict[str, str], cache: Path, runs: int
+) -> list[float]:
+    """`runs` full trainings, each from an empty cache (this machine varies by ±15 % per run)."""
+    times = []
+    for run in range(1, runs + 1):
+        print(f"[training] {name}: full training from an empty cache ({run}/{runs}) ...", flush=True)
+        shutil.rmtree(cache, ignore_errors=True)
+        log = cache.parent / f"{cache.name}-{run}.log"
+        times.append(timed_train(command, cwd, {**env, "RASA_CACHE_DIRECTORY": str(cache)}, log))
+        print(f"[training]   {times[-1]:.0f} s", flush=True)
+    return times
+
+
+def train_times(env: dict[str, str], work: Path, bare: Path, runs: int) -> dict:
+    """Full training from an empty cache (median of `runs`), incremental after a one-example
+    change; the bare assistant's full training, measured the same way, as the reference."""
     from bot.launcher import RASA
 
     project = work / "train-copy"
@@ -199,37 +212,41 @@ def train_times(env: dict[str, str], work: Path, bare: Path) -> dict:
             shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy(source, project / name)
-    for cache in ("train-cache", "bare-train-cache"):
-        shutil.rmtree(work / cache, ignore_errors=True)
     train_options = ["train", "--skip-validation", "--fixed-model-name", "m"]
-    print("[training] Stadtlotse: full training from an empty cache ...", flush=True)
-    cache_env = {
-        **env,
-        "RASA_CACHE_DIRECTORY": str(work / "train-cache"),
-        "PYTHONPATH": str(project),
-    }
     command = [*RASA, *train_options, "--out", "models", "--data", "nlu_data", "build/nlu"]
-    full = timed_train(command, project, cache_env)
+    cache = work / "train-cache"
+    project_env = {**env, "PYTHONPATH": str(project)}
+    full = full_trainings("Stadtlotse", command, project, project_env, cache, runs)
     nlu = project / "nlu_data" / "conversation.yml"
     nlu.write_text(
         nlu.read_text(encoding="utf-8").replace("- Hallo\n", "- Hallo zusammen\n", 1),
         encoding="utf-8",
     )
     print("[training] Stadtlotse: incremental training after a one-example change ...", flush=True)
-    incremental = timed_train(command, project, cache_env)
-    print("[training] bare assistant: full training from an empty cache ...", flush=True)
-    bare_env = {**env, "RASA_CACHE_DIRECTORY": str(work / "bare-train-cache"), "PYTHONPATH": ""}
+    incremental = timed_train(
+        command,
+        project,
+        {**project_env, "RASA_CACHE_DIRECTORY": str(cache)},
+        work / "train-cache-incremental.log",
+    )
     bare_train = [str(VENV / "rasa"), *train_options, "--out", str(work / "bare-train-models")]
-    bare_full = timed_train(bare_train, bare, bare_env)
+    bare_env = {**env, "PYTHONPATH": ""}
+    bare_full = full_trainings(
+        "bare assistant", bare_train, bare, bare_env, work / "bare-train-cache", runs
+    )
+    result = {
+        "full_training_s": statistics.median(full),
+        "full_training_runs_s": full,
+        "incremental_training_s": incremental,
+        "bare_full_training_s": statistics.median(bare_full),
+        "bare_full_training_runs_s": bare_full,
+    }
     print(
-        f"[training]   full {full:.0f} s, incremental {incremental:.0f} s, bare full {bare_full:.0f} s",
+        f"[training]   full {result['full_training_s']:.0f} s (median of {runs}), incremental "
+        f"{incremental:.0f} s, bare full {result['bare_full_training_s']:.0f} s",
         flush=True,
     )
-    return {
-        "full_training_s": full,
-        "incremental_training_s": incremental,
-        "bare_full_training_s": bare_full,
-    }
+    return result
 
 
 def bare_assistant(work: Path, env: dict[str, str]) -> Path:
@@ -248,34 +265,18 @@ def bare_assistant(work: Path, env: dict[str, str]) -> Path:
     return bare
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="shorter runs (for a smoke test)")
-    parser.add_argument("--skip-training", action="store_true")
-    args = parser.parse_args()
-    from bench.stack import running_stack, stack_env, wait_for
-    from bot.launcher import build_and_train, environment
+def serving(env: dict[str, str], work: Path, bare: Path, quick: bool) -> dict:
+    """Latency, throughput and memory of both assistants, served the same way."""
+    from bench.stack import running_stack, wait_for
     from tests.assistant.conftest import free_port
 
-    work = ROOT / "build" / "bench"
-    work.mkdir(parents=True, exist_ok=True)
-    build_and_train(environment())
-    env = stack_env(work)
-    results: dict = {
-        "machine": {
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "memory_gb": round(psutil.virtual_memory().total / 2**30),
-        }
-    }
+    results: dict = {}
     print("[stadtlotse] starting open-data server, action server and Rasa ...", flush=True)
     with running_stack(env, work) as processes:
         url = f"http://127.0.0.1:{env['RASA_PORT']}/webhooks/rest/webhook"
         results["stadtlotse"] = measure(
-            "stadtlotse", url, STADTLOTSE_MESSAGES, [p.pid for p in processes], args.quick
+            "stadtlotse", url, STADTLOTSE_MESSAGES, [p.pid for p in processes], quick
         )
-
-    bare = bare_assistant(work, env)
     bare_port = str(free_port())
     bare_model = next((bare / "models").glob("*.tar.gz"))
     process = start(
@@ -287,11 +288,10 @@ def main() -> None:
     try:
         wait_for(f"http://127.0.0.1:{bare_port}/")
         url = f"http://127.0.0.1:{bare_port}/webhooks/rest/webhook"
-        results["bare"] = measure("bare", url, BARE_MESSAGES, [process.pid], args.quick)
+        results["bare"] = measure("bare", url, BARE_MESSAGES, [process.pid], quick)
     finally:
         process.terminate()
         process.wait(timeout=30)
-
     ours, ref = results["stadtlotse"], results["bare"]
     results["ratios"] = {
         "single_user_p50": ours["single_user_p50_ms"] / ref["single_user_p50_ms"],
@@ -299,11 +299,44 @@ def main() -> None:
         "open_load_p95": ours["open_load_p95_ms"] / ref["open_load_p95_ms"],
         "peak_rss": ours["peak_rss_mb"] / ref["peak_rss_mb"],
     }
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="shorter runs (for a smoke test)")
+    parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument(
+        "--training-only",
+        action="store_true",
+        help="only the training times, merged into the existing results file",
+    )
+    args = parser.parse_args()
+    from bench.stack import stack_env
+    from bot.launcher import build_and_train, environment
+
+    work = ROOT / "build" / "bench"
+    work.mkdir(parents=True, exist_ok=True)
+    build_and_train(environment())
+    env = stack_env(work)
+    bare = bare_assistant(work, env)
+    keep = args.training_only and RESULTS.exists()
+    results = json.loads(RESULTS.read_text()) if keep else {}
+    results["machine"] = {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30),
+    }
+    if not args.training_only:
+        results.update(serving(env, work, bare, args.quick))
+        results["serving_measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     if not args.skip_training:
-        training = results["training"] = train_times(env, work, bare)
-        results["ratios"]["full_training"] = (
+        runs = 1 if args.quick else 3
+        training = results["training"] = train_times(env, work, bare, runs)
+        results.setdefault("ratios", {})["full_training"] = (
             training["full_training_s"] / training["bare_full_training_s"]
         )
+        results["training_measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     results["targets"] = {
         "single_user_p50_ratio_max": 1.5,
         "open_load_p95_ms_max": 300,
@@ -311,7 +344,6 @@ def main() -> None:
         "full_training_s_max": 180,
         "peak_rss_mb_max": 1536,
     }
-    results["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2))
     print(json.dumps(results["ratios"], indent=2))

@@ -95,7 +95,7 @@ def build_and_train(env: dict[str, str], force: bool = False) -> None:
     if not force and MODEL.exists() and stamp.exists() and stamp.read_text() == key:
         print("    unchanged since the last training: using models/stadtlotse.tar.gz", flush=True)
         return
-    print("    training (about 3–4 minutes on 2 cores) ...", flush=True)
+    print("    training (about 2–3 minutes on 2 cores) ...", flush=True)
     started = time.monotonic()
     result = subprocess.run(
         [

@@ -43,6 +43,11 @@ class Fetched:
     def age_seconds(self) -> float:
         return max(0.0, time.time() - self.fetched_at)
 
+    @property
+    def stale_age(self) -> float | None:
+        """The age of a last known value served because the source failed; None when fresh."""
+        return self.age_seconds if self.stale else None
+
 
 def _retryable(exc: BaseException) -> bool:
     if isinstance(exc, (httpx.TimeoutException, httpx.TransportError)):

@@ -11,7 +11,8 @@ import time
 import httpx
 import pytest
 
-from actions.clients.http import ApiError, JsonApi
+from actions import formatting as fmt
+from actions.clients.http import ApiError, Fetched, JsonApi
 from tests.assistant.failing_server import failing_server
 
 
@@ -80,3 +81,16 @@ async def test_not_found_and_rejections_keep_the_body() -> None:
         rejected.value.kind == "rejected"
         and rejected.value.body["error"]["__type"] == "Validation Error"
     )
+
+
+def test_a_last_known_value_is_marked_above_its_source_line() -> None:
+    fresh = Fetched({}, fetched_at=time.time())
+    stale = Fetched({}, fetched_at=time.time() - 300, stale=True)
+    line = "ℹ️ Quelle: Parkleitsystem · Lizenz: dl-de/by-2-0"
+    assert fresh.stale_age is None
+    assert fmt.source_line("Parkleitsystem", "dl-de/by-2-0", None, fresh.stale_age) == line
+    warning, last = fmt.source_line("Parkleitsystem", "dl-de/by-2-0", None, stale.stale_age).split(
+        "\n"
+    )
+    assert warning.startswith("⚠️") and "zuletzt bekannte Stand (vor 5 Min.)" in warning
+    assert last == line

@@ -80,4 +80,4 @@ class ThreeBatches(tf.keras.utils.Sequence):
 def test_training_batches_come_in_order_without_autotuning() -> None:
     dataset = KerasSequenceAdapter(ThreeBatches()).get_dataset()
     assert dataset.options().autotune.enabled is False
-    assert [batch[0].numpy()[:, 0].tolist() for batch in dataset] == [[0, 0], [1, 1], [2, 2]]
+    assert [batch.numpy()[:, 0].tolist() for batch in dataset] == [[0, 0], [1, 1], [2, 2]]
