@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.launcher import MODEL, OPENDATA_PYTHON, RASA, VENV, environment
+from bot.launcher import environment, server_commands
 from tests.assistant.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,37 +61,11 @@ def running_stack(env: dict[str, str], work: Path) -> Iterator[list[subprocess.P
         )
 
     try:
-        start("opendata", [str(OPENDATA_PYTHON), "-m", "opendata"])
+        commands = server_commands(env)
+        start("opendata", commands["opendata"])
         wait_for(f"{env['OPENDATA_URL']}/health")
-        start(
-            "actions",
-            [
-                str(VENV / "python"),
-                "-m",
-                "rasa_sdk",
-                "--actions",
-                "actions",
-                "--port",
-                env["ACTION_SERVER_PORT"],
-            ],
-        )
-        start(
-            "rasa",
-            [
-                *RASA,
-                "run",
-                "--model",
-                str(MODEL),
-                "--port",
-                env["RASA_PORT"],
-                "--cors",
-                "*",
-                "--credentials",
-                "credentials.yml",
-                "--endpoints",
-                "endpoints.yml",
-            ],
-        )
+        start("actions", commands["actions"])
+        start("rasa", commands["rasa"])
         wait_for(f"http://127.0.0.1:{env['ACTION_SERVER_PORT']}/health")
         wait_for(f"http://127.0.0.1:{env['RASA_PORT']}/")
         yield processes

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 
@@ -128,6 +129,38 @@ def build_and_train(env: dict[str, str], force: bool = False) -> None:
     print(f"    trained in {time.monotonic() - started:.0f} s", flush=True)
 
 
+def server_commands(env: dict[str, str], model: Path = MODEL) -> dict[str, list[str]]:
+    """The assistant's three servers as `make run` starts them; the tests and the benchmarks
+    start the same commands."""
+    return {
+        "opendata": [str(OPENDATA_PYTHON), "-m", "opendata"],
+        "actions": [
+            str(VENV / "python"),
+            "-m",
+            "rasa_sdk",
+            "--actions",
+            "actions",
+            "--port",
+            env["ACTION_SERVER_PORT"],
+        ],
+        "rasa": [
+            *RASA,
+            "run",
+            "--enable-api",
+            "--cors",
+            "*",
+            "--model",
+            str(model),
+            "--port",
+            env["RASA_PORT"],
+            "--credentials",
+            "credentials.yml",
+            "--endpoints",
+            "endpoints.yml",
+        ],
+    }
+
+
 def wait_until_ready(env: dict[str, str], timeout: float = 300) -> bool:
     checks = {
         "open-data server": f"http://127.0.0.1:{env['OPENDATA_PORT']}/health",
@@ -191,35 +224,8 @@ def run() -> None:
     build_and_train(env)
     step("3/3 starting open-data server, action server and Rasa")
     manager = Manager(Printer(sys.stdout))
-    manager.add_process("opendata", f"{OPENDATA_PYTHON} -m opendata", env=env, cwd=str(ROOT))
-    manager.add_process(
-        "actions",
-        f"{VENV / 'python'} -m rasa_sdk --actions actions --port {env['ACTION_SERVER_PORT']}",
-        env=env,
-        cwd=str(ROOT),
-    )
-    manager.add_process(
-        "rasa",
-        shlex.join(
-            [
-                *RASA,
-                "run",
-                "--enable-api",
-                "--cors",
-                "*",
-                "--model",
-                str(MODEL),
-                "--port",
-                env["RASA_PORT"],
-                "--credentials",
-                "credentials.yml",
-                "--endpoints",
-                "endpoints.yml",
-            ]
-        ),
-        env=env,
-        cwd=str(ROOT),
-    )
+    for name, command in server_commands(env).items():
+        manager.add_process(name, shlex.join(command), env=env, cwd=str(ROOT))
     manager.add_process(
         "retention", f"{VENV / 'python'} -m bot.retention --every 6h", env=env, cwd=str(ROOT)
     )

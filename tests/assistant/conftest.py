@@ -22,7 +22,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PINNED_CLOCK = "2026-11-23T08:15:00+01:00"  # Monday morning, as in tests/opendata
 VENV = ROOT / ".venv" / "bin"
-OPENDATA_PYTHON = ROOT / ".venv-opendata" / "bin" / "python"
 
 
 def free_port() -> int:
@@ -110,9 +109,11 @@ def opendata_url(
     stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """The embedded open-data server with a pinned clock (shared by client tests and the stack)."""
+    from bot.launcher import server_commands
+
     log = (tmp_path_factory.mktemp("logs") / "opendata.log").open("w")
     process = subprocess.Popen(
-        [str(OPENDATA_PYTHON), "-m", "opendata"],
+        server_commands(stack_env)["opendata"],
         cwd=ROOT,
         env=stack_env,
         stdout=log,
@@ -135,7 +136,7 @@ def stack(
     opendata_url: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Stack]:
-    from bot.launcher import RASA
+    from bot.launcher import server_commands
     from tests.assistant.telegram_double import TelegramDouble
 
     tmp = tmp_path_factory.mktemp("stack-logs")
@@ -153,36 +154,9 @@ def stack(
     action_url = f"http://127.0.0.1:{env['ACTION_SERVER_PORT']}"
     rasa_url = f"http://127.0.0.1:{env['RASA_PORT']}"
     try:
-        actions = start(
-            "actions",
-            [
-                str(VENV / "python"),
-                "-m",
-                "rasa_sdk",
-                "--actions",
-                "actions",
-                "--port",
-                env["ACTION_SERVER_PORT"],
-            ],
-        )
-        rasa = start(
-            "rasa",
-            [
-                *RASA,
-                "run",
-                "--enable-api",
-                "--cors",
-                "*",
-                "--model",
-                str(trained_model),
-                "--port",
-                env["RASA_PORT"],
-                "--credentials",
-                "credentials.yml",
-                "--endpoints",
-                "endpoints.yml",
-            ],
-        )
+        commands = server_commands(env, trained_model)
+        actions = start("actions", commands["actions"])
+        rasa = start("rasa", commands["rasa"])
         wait_for(f"{action_url}/health", actions)
         wait_for(f"{rasa_url}/status", rasa)
         yield Stack(env, opendata_url, action_url, rasa_url, processes, telegram)
