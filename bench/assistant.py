@@ -33,7 +33,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results" / "assistant.json"
 VENV = ROOT / ".venv" / "bin"
-OPENDATA_PYTHON = ROOT / ".venv-opendata" / "bin" / "python"
 
 STADTLOTSE_MESSAGES = [
     "Wie viele Plätze sind im Forum frei?",
@@ -179,7 +178,9 @@ def start(command: list[str], env: dict[str, str], cwd: Path, log: Path) -> subp
 def timed_train(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> float:
     started = time.perf_counter()
     with log.open("w") as handle:
-        subprocess.run(command, cwd=cwd, env=env, check=True, stdout=handle, stderr=subprocess.STDOUT)
+        subprocess.run(
+            command, cwd=cwd, env=env, check=True, stdout=handle, stderr=subprocess.STDOUT
+        )
     return time.perf_counter() - started
 
 
@@ -189,7 +190,7 @@ def full_trainings(
     """`runs` full trainings, each from an empty cache (this machine varies by ±15 % per run)."""
     times = []
     for run in range(1, runs + 1):
-        print(f"[training] {name}: full training from an empty cache ({run}/{runs}) ...", flush=True)
+        print(f"[training] {name}: full training, empty cache ({run}/{runs}) ...", flush=True)
         shutil.rmtree(cache, ignore_errors=True)
         log = cache.parent / f"{cache.name}-{run}.log"
         times.append(timed_train(command, cwd, {**env, "RASA_CACHE_DIRECTORY": str(cache)}, log))

@@ -123,7 +123,9 @@ def look_up_event_classes_in_a_table() -> None:
 
 
 def decode_crf_tags_without_gradients() -> None:
-    def call(self: CRF, logits: tf.Tensor, sequence_lengths: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    def call(
+        self: CRF, logits: tf.Tensor, sequence_lengths: tf.Tensor
+    ) -> tuple[tf.Tensor, tf.Tensor]:
         # Rasa's CRF.call, with the decode's inputs cut off from the gradient tape.
         predicted_ids, scores, _ = crf_decode(
             tf.stop_gradient(logits), tf.stop_gradient(self.transition_params), sequence_lengths

@@ -8,9 +8,9 @@ Two costs of Rasa's SQL store are avoided (measured with bench/assistant.py):
 - Rasa counts a conversation's stored events with a query before every save. A tracker read
   from this store remembers how many of its events are stored, so only the new ones are written
   (Rasa's lock store keeps one message of a conversation in flight, so the number stays true).
-- SQLAlchemy 1.4 opens a new SQLite connection for every session; on SQLite this store keeps a pool of
-  connections and uses WAL with synchronous=NORMAL: an application crash loses nothing, a power
-  cut may lose the last commits, the database stays intact.
+- SQLAlchemy 1.4 opens a new SQLite connection for every session; on SQLite this store keeps a
+  pool of connections and uses WAL with synchronous=NORMAL: an application crash loses nothing,
+  a power cut may lose the last commits, the database stays intact.
 """
 
 from __future__ import annotations
