@@ -11,6 +11,10 @@ setup: ## create/update the environments (idempotent)
 run: setup ## set up and start the whole assistant on its embedded defaults
 	@.venv/bin/python -m bot.launcher
 
+prod: ## set up and start the production layout (nginx in front; secrets from the environment)
+	@scripts/setup.sh --prod
+	@.venv/bin/python -m bot.launcher production
+
 test: ## set up and run every test (SQLite and PostgreSQL)
 	@scripts/setup.sh --test
 	@scripts/test.sh

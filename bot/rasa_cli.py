@@ -149,7 +149,23 @@ def feed_training_data_without_autotuning() -> None:
     KerasSequenceAdapter.get_dataset = get_dataset_without_autotuning  # type: ignore[method-assign]
 
 
+def refuse_open_api(argv: list[str]) -> None:
+    """Rasa's HTTP API reads and steers every conversation: never without a JWT secret, and
+    never with the query-string token (it ends up in logs and browser histories)."""
+    if "--auth-token" in argv or "-t" in argv:
+        raise SystemExit(
+            "ERROR: Rasa's --auth-token is not allowed (sent in the query string). "
+            "Fix: use --jwt-secret."
+        )
+    if "--enable-api" in argv and "--jwt-secret" not in argv:
+        raise SystemExit(
+            "ERROR: Rasa's HTTP API without authentication. "
+            "Fix: set RASA_JWT_SECRET (or leave RASA_ENABLE_API unset)."
+        )
+
+
 def main() -> None:
+    refuse_open_api(sys.argv[1:])
     install()
     from rasa.__main__ import main as rasa_main
 

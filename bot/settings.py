@@ -29,6 +29,17 @@ def _clock(value: str) -> datetime | None:
     return moment
 
 
+def _random_key() -> str:
+    import logging
+    import secrets
+
+    logging.getLogger(__name__).warning(
+        "CLIENT_KEY_SALT is not set: using a random key for this process only "
+        "(start through `make run`, which keeps one per installation)"
+    )
+    return secrets.token_urlsafe(32)
+
+
 @dataclass(frozen=True)
 class Settings:
     city: str = field(default_factory=lambda: _env("STADTLOTSE_CITY", "duisburg"))
@@ -56,8 +67,12 @@ class Settings:
     )
     # A fixed "now" for demos and tests, matching the open-data server's OPENDATA_CLOCK.
     clock: datetime | None = field(default_factory=lambda: _clock(_env("STADTLOTSE_CLOCK", "")))
-    # Salt for the hashed conversation ids sent to the application-status API (throttling key).
-    client_key_salt: str = field(default_factory=lambda: _env("CLIENT_KEY_SALT", "stadtlotse-dev"))
+    # Key for the hashed conversation ids (channels, status-API throttling key, feedback). The
+    # launcher sets one per installation (var/secrets.json); a process started without it gets a
+    # random key of its own, never a public default.
+    client_key_salt: str = field(
+        default_factory=lambda: _env("CLIENT_KEY_SALT", "") or _random_key()
+    )
 
     def __post_init__(self) -> None:
         base = self.opendata_url

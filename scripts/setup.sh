@@ -2,11 +2,14 @@
 # Set up Stadtlotse on a fresh machine; quick and idempotent when nothing changed.
 #   scripts/setup.sh           runtime environments (assistant + open-data server)
 #   scripts/setup.sh --test    also the Debian packages and tools the tests need
+#   scripts/setup.sh --prod    also nginx (Debian), the production layout's proxy
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 WITH_TEST=0
-[[ "${1:-}" == "--test" ]] && WITH_TEST=1
+WITH_PROD=0
+[[ "${1:-}" == "--test" ]] && WITH_TEST=1 && WITH_PROD=1
+[[ "${1:-}" == "--prod" ]] && WITH_PROD=1
 STAMPS=.setup-stamps
 mkdir -p "$STAMPS"
 UV_VERSION=0.13.9
@@ -56,7 +59,7 @@ sync_env .venv requirements/assistant.lock
 step "4/5 open-data server environment (.venv-opendata)"
 sync_env .venv-opendata requirements/opendata.lock
 
-step "5/5 browser parts (socket.io client for the web widget; test tools with --test)"
+step "5/5 browser parts and Debian packages (chromium with --test, nginx with --test/--prod)"
 if [[ -f package-lock.json ]]; then
   key=$(hash_of package-lock.json)$WITH_TEST
   full=$(hash_of package-lock.json)1  # an install with test tools also serves the runtime
@@ -67,8 +70,10 @@ if [[ -f package-lock.json ]]; then
     echo "$key" > "$STAMPS/npm"
   fi
 fi
-if [[ $WITH_TEST == 1 ]]; then
-  DEBS=(chromium chromium-driver fonts-noto-color-emoji)
+DEBS=()
+[[ $WITH_TEST == 1 ]] && DEBS+=(chromium chromium-driver fonts-noto-color-emoji)
+[[ $WITH_PROD == 1 ]] && DEBS+=(nginx)
+if [[ ${#DEBS[@]} -gt 0 ]]; then
   if ! dpkg -s "${DEBS[@]}" >/dev/null 2>&1; then
     if [[ $(id -u) == 0 ]]; then APT=(apt-get); else APT=(sudo apt-get); fi
     echo "    installing Debian ${DEBS[*]} ..."

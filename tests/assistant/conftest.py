@@ -45,6 +45,8 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 240) -> None:
 
 
 TELEGRAM_SECRET = "stadtlotse-test-secret"
+# The test stack runs Rasa's HTTP API (JWT only) so that tests can read what was stored.
+JWT_SECRET = "stadtlotse-test-jwt-secret-0123456789abcdef"
 
 
 @dataclass
@@ -65,6 +67,30 @@ class Stack:
         response.raise_for_status()
         return response.json()
 
+    def rest_id(self, sender: str) -> str:
+        """The Rasa sender id of the REST channel's conversation `sender`."""
+        from connectors.guard import conversation_id
+
+        return conversation_id("rest", sender, salt=self.env["CLIENT_KEY_SALT"])
+
+    def tracker(self, sender_id: str) -> dict[str, Any]:
+        """A stored conversation through Rasa's HTTP API (authenticated with a JWT)."""
+        response = httpx.get(
+            f"{self.rasa_url}/conversations/{sender_id}/tracker",
+            headers=api_headers(),
+            timeout=10,
+        )
+        response.raise_for_status()
+        return response.json()
+
+
+def api_headers() -> dict[str, str]:
+    """Authorization for Rasa's HTTP API in the test stack (HS256 JWT, admin role)."""
+    import jwt
+
+    token = jwt.encode({"user": {"username": "tests", "role": "admin"}}, JWT_SECRET, "HS256")
+    return {"Authorization": f"Bearer {token}"}
+
 
 def stack_environment(tmp: Path) -> dict[str, str]:
     """Environment of a test stack: free ports, temporary databases, pinned clock."""
@@ -84,6 +110,8 @@ def stack_environment(tmp: Path) -> dict[str, str]:
         TRACKER_DB=str(tmp / "tracker.sqlite"),
         FEEDBACK_DB_URL=f"sqlite:///{tmp / 'feedback.sqlite'}",
         HTTP_TIMEOUT="2.5",
+        RASA_ENABLE_API="1",
+        RASA_JWT_SECRET=JWT_SECRET,
     )
     for key in ("CKAN_URL", "PARKAPI_URL", "EFA_URL", "ZUFI_URL", "APPLICATIONS_URL"):
         env.pop(key, None)
@@ -158,7 +186,7 @@ def stack(
         actions = start("actions", commands["actions"])
         rasa = start("rasa", commands["rasa"])
         wait_for(f"{action_url}/health", actions)
-        wait_for(f"{rasa_url}/status", rasa)
+        wait_for(f"{rasa_url}/", rasa)
         yield Stack(env, opendata_url, action_url, rasa_url, processes, telegram)
     finally:
         telegram.stop()

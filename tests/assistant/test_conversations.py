@@ -128,7 +128,10 @@ def test_application_status_form_never_echoes_or_stores_the_code(stack: Stack, s
     assert "K7M2Q9" not in answer
     with sqlite3.connect(stack.env["TRACKER_DB"]) as db:
         stored = "\n".join(
-            row[0] for row in db.execute("SELECT data FROM events WHERE sender_id = ?", (sender,))
+            row[0]
+            for row in db.execute(
+                "SELECT data FROM events WHERE sender_id = ?", (stack.rest_id(sender),)
+            )
         )
     assert stored, "the conversation must be in the SQL tracker store"
     assert "K7M2Q9" not in stored
