@@ -56,8 +56,10 @@ def _listen(env: dict[str, str], tls: bool) -> str:
     return f"listen {address}{' ssl' if tls else ''};"
 
 
-def render_nginx(env: dict[str, str], prefix: Path = NGINX_PREFIX) -> Path:
-    """Write the proxy's configuration for this environment; returns its path."""
+def render_nginx(env: dict[str, str], prefix: Path | None = None) -> Path:
+    """Write the proxy's configuration for this environment (into STADTLOTSE_NGINX_PREFIX,
+    default build/nginx); returns its path."""
+    prefix = prefix or Path(env.get("STADTLOTSE_NGINX_PREFIX", "").strip() or NGINX_PREFIX)
     cert = env.get("STADTLOTSE_TLS_CERT", "").strip()
     key = env.get("STADTLOTSE_TLS_KEY", "").strip()
     tls = bool(cert and key)

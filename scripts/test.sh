@@ -17,3 +17,6 @@ if [[ -d tests/assistant ]]; then
   step "assistant (Rasa, actions, connectors)"
   .venv/bin/python -m pytest -q tests/assistant "$@"
 fi
+
+step "security: attacks on the production layout (nginx in front)"
+.venv/bin/python -m pytest -q tests/security "$@"
