@@ -1,9 +1,17 @@
-"""Application status: a form asks for number and access code; the code is never echoed or kept."""
+"""Application status: a form asks for number and access code; the code is never echoed or kept.
+
+Issued access codes are 6 characters A-Z/0-9, letters only or not (new codes come from
+ABCDEFGHJKLMNPQRSTUVWXYZ23456789: about one in six has no digit). Citizens type them in any case,
+with spaces or dashes inside, after a keyword ("Der Code ist …") or inside a longer message
+("Status DU-2026-004711, Code k7m 2q9"); bot.redaction finds the same formats so that none is
+stored or logged.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -13,10 +21,18 @@ from rasa_sdk.types import DomainDict
 
 from actions.clients.http import ApiError
 from actions.common import DataAction, applications_client, unavailable_response
+from bot.redaction import codes_in
 from bot.settings import get_settings
 
 NUMBER = re.compile(r"\b([A-Z]{2})\s*-?\s*(\d{4})\s*-?\s*(\d{6})\b")
-CODE = re.compile(r"^(?=.*\d)(?=.*[A-Z])[A-Z0-9]{6}$")
+CODE = re.compile(r"^[A-Z0-9]{6}$")
+# "Der Code ist", "Mein Zugangscode lautet:", "PIN =" … before the code itself.
+CODE_PREFIX = re.compile(
+    r"^(?:(?:der|die|das|mein|meine|ihr|ihre|hier)\s+)*"
+    r"(?:\w*code|pin|passwort|kennwort|tan)\b\s*(?:ist|lautet|heißt|heisst|war)?\s*[:=]?\s*",
+    re.IGNORECASE,
+)
+SEPARATORS = re.compile(r"[\s\-‐‑‒–—−]")
 STATUS_EMOJI = {
     "eingegangen": "📥",
     "in_bearbeitung": "⏳",
@@ -35,11 +51,17 @@ def normalise_number(text: Any) -> str | None:
 
 
 def normalise_code(text: Any) -> str | None:
+    """The access code in an answer: the whole answer ("k7m 2q9", "Code: KMXQRT") or the one
+    code found in a longer message; None when there is none, or more than one."""
     if not isinstance(text, str):
         return None
-    candidate = re.sub(r"[\s-]", "", text.upper())
-    candidate = re.sub(r"^(DERCODEIST|CODE:?|ZUGANGSCODE:?)", "", candidate)
-    return candidate if CODE.match(candidate) else None
+    text = unicodedata.normalize("NFKC", text).strip()
+    answer = CODE_PREFIX.sub("", text).strip(" .,;:!?\"'„“”‚‘’»«")
+    candidate = SEPARATORS.sub("", answer).upper()
+    if CODE.fullmatch(candidate):
+        return candidate
+    found = {code for code in codes_in(text, context=True) if CODE.fullmatch(code)}
+    return found.pop() if len(found) == 1 else None
 
 
 def client_key(sender_id: str) -> str:
@@ -56,6 +78,17 @@ class ValidateApplicationStatusForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         number = normalise_number(value)
+        if number is None and tracker.get_slot("requested_slot") == "access_code":
+            # The NLU may take a code for a number ("Mein Zugangscode lautet p4x-8N2"): the
+            # answer to the code question keeps the number already given.
+            given = [
+                normalise_number(event.get("value"))
+                for event in tracker.events
+                if event.get("event") == "slot" and event.get("name") == "application_number"
+            ]
+            number = next((n for n in reversed(given) if n), None)
+            if number:
+                return {"application_number": number}
         if number is None:
             dispatcher.utter_message(response="utter_invalid_application_number")
         return {"application_number": number}
@@ -63,7 +96,9 @@ class ValidateApplicationStatusForm(FormValidationAction):
     async def validate_access_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        code = normalise_code(value)
+        # A code typed with spaces may reach the slot only in part (an entity "2q9" out of
+        # "Code k7m 2q9"): the whole message decides then.
+        code = normalise_code(value) or normalise_code(tracker.latest_message.get("text"))
         if code is None:
             dispatcher.utter_message(response="utter_invalid_access_code")
         return {"access_code": code}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
@@ -15,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.city import get_city
+from bot.redaction import code_spans, redact_text
 from bot.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -52,7 +54,8 @@ feedback_table = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column("conversation", sa.String(64), nullable=False),  # salted hash, not the sender id
+    # Salted hash of the sender id (not the id itself): "Meine Daten löschen" finds the rows.
+    sa.Column("conversation", sa.String(64), nullable=False),
     sa.Column("rating", sa.String(16), nullable=False),
     sa.Column("intent", sa.String(64)),
     sa.Column("answer", sa.Text),
@@ -67,8 +70,35 @@ def feedback_engine() -> sa.engine.Engine:
 
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+
+        @sa.event.listens_for(engine, "connect")
+        def _secure_delete(connection: Any, _record: Any) -> None:
+            # Deleted rows are overwritten with zeros, not left in the file (DSGVO deletion).
+            connection.execute("PRAGMA secure_delete=ON")
+
     metadata.create_all(engine)
     return engine
+
+
+def feedback_key(sender_id: str) -> str:
+    """The `conversation` value of a conversation's feedback rows."""
+    salt = get_settings().client_key_salt.encode()
+    return hashlib.sha256(salt + sender_id.encode()).hexdigest()
+
+
+def retention_days() -> str:
+    """How long conversations are kept (bot.retention), for the privacy notice."""
+    value = os.environ.get("CONVERSATION_RETENTION_DAYS", "").strip() or "30"
+    return str(int(value))
+
+
+def chat_is_private(session_metadata: Any) -> bool:
+    """False in a group chat: the channel's session metadata names the chat type (Telegram:
+    "private", "group", "supergroup", "channel"); without one (REST, widget) the chat is private."""
+    if not isinstance(session_metadata, dict) or session_metadata.get("chat_type") is None:
+        return True
+    return session_metadata.get("chat_type") == "private"
 
 
 class ActionSessionStart(Action):
@@ -85,6 +115,8 @@ class ActionSessionStart(Action):
             SlotSet("assistant_name", city.assistant_name),
             SlotSet("hotline", city.hotline),
             SlotSet("service_portal_url", city.service_portal_url),
+            SlotSet("chat_private", chat_is_private(tracker.get_slot("session_started_metadata"))),
+            SlotSet("retention_days", retention_days()),
             ActionExecuted("action_listen"),
         ]
 
@@ -110,10 +142,15 @@ class ActionDefaultAskAffirmation(Action):
             dispatcher.utter_message(response="utter_message_too_long")
             return []
         ranking = tracker.latest_message.get("intent_ranking") or []
+        # Entities go back into the buttons' payloads: never an access code (it would be shown,
+        # sent back and stored as the button's payload).
         entities = {
             e["entity"]: e["value"]
             for e in tracker.latest_message.get("entities") or []
-            if isinstance(e.get("value"), str) and not e.get("role")
+            if isinstance(e.get("value"), str)
+            and not e.get("role")
+            and e["entity"] != "access_code"
+            and not code_spans(e["value"])
         }
         import json
 
@@ -152,13 +189,12 @@ class ActionFeedback(Action):
             dispatcher.utter_message(response="utter_feedback_thanks")
             return []
         answer, intent = self._answered(tracker)
-        salt = get_settings().client_key_salt.encode()
         row: dict[str, Any] = {
             "created_at": datetime.now(timezone.utc).replace(tzinfo=None),
-            "conversation": hashlib.sha256(salt + tracker.sender_id.encode()).hexdigest(),
+            "conversation": feedback_key(tracker.sender_id),
             "rating": rating,
             "intent": intent,
-            "answer": answer[:4000] if answer else None,
+            "answer": redact_text(answer[:4000]) if answer else None,
         }
         try:
             with feedback_engine().begin() as conn:

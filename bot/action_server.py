@@ -28,6 +28,8 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.log_redaction import install_log_redaction
+
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Stadtlotse-Action-Secret"
@@ -107,6 +109,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("ACTION_SERVER_PORT", 5055)))
     parser.add_argument("--actions", default="actions")
     args = parser.parse_args(argv)
+    install_log_redaction()
     logging.basicConfig(
         level=os.environ.get("ACTION_SERVER_LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)-8s %(name)s - %(message)s",

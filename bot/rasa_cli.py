@@ -42,8 +42,11 @@ from rasa.utils.tensorflow.layers import CRF
 from rasa.utils.tensorflow.model_data import RasaModelData
 from rasa.utils.tensorflow.models import RasaModel
 
+from bot.log_redaction import install_log_redaction
+
 
 def install() -> None:
+    install_log_redaction()  # no access code and no user text in any log record (DSGVO)
     validate_action_results_with_one_validator()
     build_loaded_models_eagerly()
     look_up_event_classes_in_a_table()

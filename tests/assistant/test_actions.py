@@ -25,6 +25,7 @@ from actions.services import ActionServiceInfo
 from actions.transit import ActionNextDepartures
 from bot import settings as bot_settings
 from tests.assistant.failing_server import failing_server
+from tests.assistant.test_tracker_store import new_code, typed_forms
 
 
 def use_sources(monkeypatch: pytest.MonkeyPatch, base_url: str, **env: str) -> None:
@@ -185,7 +186,21 @@ def test_number_and_code_normalisation() -> None:
     assert normalise_number("12345") is None
     assert normalise_code("k7m2q9") == "K7M2Q9"
     assert normalise_code("Der Code ist K7M2Q9") == "K7M2Q9"
-    assert normalise_code("ABCDEF") is None and normalise_code("1234567") is None
+    assert normalise_code("ABCDEF") == "ABCDEF"  # issued codes may have no digit
+    for not_a_code in ["1234567", "abc", "", "Hallo", "Moment bitte", "Ich weiß es nicht",
+                       "Meine Daten löschen", "DU-2026-004711", None]:  # fmt: skip
+        assert normalise_code(not_a_code) is None, not_a_code
+
+
+def test_every_issued_code_is_accepted_as_citizens_type_it() -> None:
+    """Codes as opendata.applications.codes.new_code() issues them (about one in six without a
+    digit), and the demo codes; in every typed form, alone or after a keyword."""
+    codes = [new_code() for _ in range(300)] + [new_code(letters_only=True) for _ in range(100)]
+    codes += ["K7M2Q9", "P4X8N2", "B2R6T1", "H5W3Z8", "T9C4L7", "R3D8V5", "234567"]
+    for code in codes:
+        for typed in [*typed_forms(code), f"Der Code ist {code}", f"Code: {code.lower()}",
+                      f"Mein Zugangscode lautet {code[:3]} {code[3:]}.", f" {code} "]:  # fmt: skip
+            assert normalise_code(typed) == code, typed
 
 
 async def test_form_validation_rejects_bad_values() -> None:
@@ -194,6 +209,33 @@ async def test_form_validation_rejects_bad_values() -> None:
     result = await form.validate_access_code("abc", dispatcher, tracker("inform"), {})
     assert result == {"access_code": None}
     assert dispatcher.messages[0]["response"] == "utter_invalid_access_code"
+
+
+async def test_a_code_taken_for_a_number_keeps_the_number_given() -> None:
+    form = ValidateApplicationStatusForm()
+    dispatcher = CollectingDispatcher()
+    track = tracker("inform", slots={"requested_slot": "access_code"})
+    track.events = [
+        {"event": "slot", "name": "application_number", "value": "DU-2026-001234"},
+        {"event": "slot", "name": "requested_slot", "value": "access_code"},
+        {"event": "slot", "name": "application_number", "value": "p4x-8N2"},
+    ]
+    result = await form.validate_application_number("p4x-8N2", dispatcher, track, {})
+    assert result == {"application_number": "DU-2026-001234"} and dispatcher.messages == []
+
+
+async def test_form_validation_accepts_codes_without_digits_and_from_the_message() -> None:
+    form = ValidateApplicationStatusForm()
+    code = new_code(letters_only=True)
+    dispatcher = CollectingDispatcher()
+    result = await form.validate_access_code(code.lower(), dispatcher, tracker("inform"), {})
+    assert result == {"access_code": code} and dispatcher.messages == []
+    # The slot got only a part of a spaced code (an entity): the whole message decides.
+    message = "Status DU-2026-004711 Code k7m 2q9"
+    result = await form.validate_access_code(
+        "2q9", dispatcher, tracker("application_status", text=message), {}
+    )
+    assert result == {"access_code": "K7M2Q9"} and dispatcher.messages == []
 
 
 @pytest.mark.parametrize("path", ["/error", "/garbage", "/truncated", "/slow"])
