@@ -56,7 +56,8 @@ def services_client() -> ServicesClient:
 
 @lru_cache(maxsize=1)
 def applications_client() -> ApplicationsClient:
-    return ApplicationsClient(_api(get_settings().applications_url))
+    settings = get_settings()
+    return ApplicationsClient(_api(settings.applications_url), settings.applications_api_token)
 
 
 def entity(tracker: Tracker, name: str, role: str | None = None) -> str | None:

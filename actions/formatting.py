@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+from bot.redaction import redact_text
 from bot.settings import get_settings
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -57,12 +58,20 @@ def age(seconds: float) -> str:
     return f"vor {round(minutes / 60)} Std."
 
 
+SIMULATED = "simulierte Demo-Werte"
+
+
 def source_line(
-    source: str, licence: str, stamp: datetime | None, stale_age: float | None = None
+    source: str,
+    licence: str,
+    stamp: datetime | None,
+    stale_age: float | None = None,
+    simulated: bool = False,
 ) -> str:
     """One short line: where the data is from, its licence and how current it is; after a
-    warning line when the source failed and the answer is its last known value (`stale_age`)."""
-    parts = [f"Quelle: {source}"]
+    warning line when the source failed and the answer is its last known value (`stale_age`).
+    `simulated`: the source declared its values simulated (demo data), and the line says so."""
+    parts = [f"Quelle: {source}, {SIMULATED}" if simulated else f"Quelle: {source}"]
     if licence:
         parts.append(f"Lizenz: {licence}")
     if stamp is not None:
@@ -76,8 +85,9 @@ def source_line(
 
 
 def plain(text: str, limit: int = 80) -> str:
-    """User text fit to quote back: no markup, no control characters, bounded length."""
-    text = html.unescape(text)
+    """User text fit to quote back: no markup, no control characters, no access code (a code
+    typed in the wrong place is never echoed), bounded length."""
+    text = redact_text(html.unescape(text)) or ""
     text = _TAG.sub("", text)
     text = re.sub(r"[\x00-\x1f\x7f<>]", " ", text)
     text = re.sub(r"\s+", " ", text).strip()

@@ -71,7 +71,7 @@ async def dataset_source(resource: str, data: Table) -> str:
     licence = dataset.licence if dataset else ""
     stamp = dataset.modified if dataset else None
     name = f"{title} (Open Data {get_city().name})"
-    return fmt.source_line(name, licence, stamp, data.fetched.stale_age)
+    return fmt.source_line(name, licence, stamp, data.fetched.stale_age, data.fetched.simulated)
 
 
 async def distinct_values(resource: str, column: str) -> list[str]:
@@ -210,7 +210,7 @@ class ActionDatasetSearch(DataAction):
             )
         stamp = max((d.modified for d in datasets if d.modified), default=None)
         catalogue = f"Open-Data-Katalog {city.name} (CKAN)"
-        source = fmt.source_line(catalogue, "", stamp, fetched.stale_age)
+        source = fmt.source_line(catalogue, "", stamp, fetched.stale_age, fetched.simulated)
         answer_with_source(dispatcher, "\n".join(lines), source)
         return [SlotSet("topic", query)]
 

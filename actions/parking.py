@@ -36,7 +36,9 @@ def parking_source(fetched: Fetched, sites: list[ParkingSite]) -> str:
     source = get_city().source("parking")
     stamps = [s.updated_at for s in sites if s.updated_at is not None]
     stamp = max(stamps) if stamps else None
-    return fmt.source_line(source["name"], source["licence"], stamp, fetched.stale_age)
+    return fmt.source_line(
+        source["name"], source["licence"], stamp, fetched.stale_age, fetched.simulated
+    )
 
 
 def site_status(site: ParkingSite) -> str:

@@ -26,7 +26,9 @@ ASPECT_OF_INTENT = {
 
 def services_source(fetched: Fetched) -> str:
     source = get_city().source("services")
-    return fmt.source_line(source["name"], source["licence"], None, fetched.stale_age)
+    return fmt.source_line(
+        source["name"], source["licence"], None, fetched.stale_age, fetched.simulated
+    )
 
 
 def office_text(service: Service, with_hours: bool = True) -> str:

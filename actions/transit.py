@@ -22,7 +22,9 @@ SHOWN_DEPARTURES = 5
 
 def transit_source(fetched: Fetched) -> str:
     source = get_city().source("transit")
-    return fmt.source_line(source["name"], source["licence"], fmt.now(), fetched.stale_age)
+    return fmt.source_line(
+        source["name"], source["licence"], fmt.now(), fetched.stale_age, fetched.simulated
+    )
 
 
 def normalise_line(text: str) -> str:

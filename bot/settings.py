@@ -57,6 +57,8 @@ class Settings:
     efa_url: str = field(default_factory=lambda: _env("EFA_URL", "").rstrip("/"))
     zufi_url: str = field(default_factory=lambda: _env("ZUFI_URL", "").rstrip("/"))
     applications_url: str = field(default_factory=lambda: _env("APPLICATIONS_URL", "").rstrip("/"))
+    # Bearer token of the application-status API (the same value the open-data server gets).
+    applications_api_token: str = field(default_factory=lambda: _env("APPLICATIONS_API_TOKEN", ""))
     # Every HTTP call from an action: this timeout per attempt, this many retries after the first.
     http_timeout: float = field(default_factory=lambda: float(_env("HTTP_TIMEOUT", "2.5")))
     http_retries: int = field(default_factory=lambda: int(_env("HTTP_RETRIES", "1")))

@@ -1,4 +1,18 @@
-"""ASGI application: one router per public protocol, seeded database, request logs."""
+"""ASGI application: one router per public protocol, seeded database, request logs.
+
+Who may call what:
+
+* The read-only open-data routes (CKAN Action API, ParkAPI, VRR EFA, Zuständigkeitsfinder,
+  dataset pages, /health, /docs) are public on purpose: they mirror public portals and serve
+  nothing that is not meant for everyone. The CKAN emulation implements no write action; every
+  write action (package_create, datastore_upsert, …) answers 403 to everyone, so there is nothing
+  for an admin token to unlock.
+* The application-status API (opendata.applications) serves personal data: it answers only
+  requests with `Authorization: Bearer <APPLICATIONS_API_TOKEN>`, and refuses every request (503)
+  when the server has no token configured.
+* Every request passes `opendata.limits.RequestLimits` first (sizes of path, query, headers and
+  body), so no route ever parses an unbounded input.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from opendata import applications, ckan, health, parking, services, transit
+from opendata.limits import RequestLimits
 from opendata.seed import prepare_database
 from opendata.settings import get_settings
 
@@ -58,6 +73,13 @@ class AccessLog:
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    settings = get_settings()
+    if "applications" in settings.domains and not settings.applications_api_token:
+        logging.getLogger("opendata").error(
+            "application-status API disabled (every request answers 503): "
+            "APPLICATIONS_API_TOKEN is not set; set it to a long random value, the same for this "
+            "server and the action server"
+        )
     prepare_database()
     yield
 
@@ -70,12 +92,15 @@ def create_app() -> FastAPI:
             "Embedded stand-in for a city's open-data sources. It speaks the public protocols "
             "(CKAN Action API v3, ParkAPI v3, VRR EFA rapidJSON, NRW Zuständigkeitsfinder) so "
             "that clients work against it or the real services by changing a base URL. "
-            "Live values are simulated."
+            "Live values of a demo data package are simulated; every answer carrying them has "
+            "the header `X-Stadtlotse-Simulated: true`. The application-status API needs "
+            "`Authorization: Bearer <APPLICATIONS_API_TOKEN>`."
         ),
         lifespan=lifespan,
     )
 
-    app.add_middleware(AccessLog)
+    app.add_middleware(RequestLimits)
+    app.add_middleware(AccessLog)  # added last: outermost, so refused requests are logged too
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -12,6 +12,11 @@ ROOT = Path(__file__).resolve().parent.parent
 ALL_DOMAINS = ("ckan", "parking", "transit", "services", "applications")
 
 
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
 def _parse_clock(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -51,6 +56,26 @@ class Settings:
         )
     )
     timezone: str = "Europe/Berlin"
+    # Bearer token of the application-status API; empty: that API refuses every request (503).
+    applications_api_token: str = field(
+        default_factory=lambda: os.environ.get("APPLICATIONS_API_TOKEN", "").strip()
+    )
+    # Failed-lookup budgets of the application-status API (opendata.applications.throttle).
+    applications_failures_per_number: int = field(
+        default_factory=lambda: _int("APPLICATIONS_FAILURES_PER_NUMBER", 5)
+    )
+    applications_failures_per_client: int = field(
+        default_factory=lambda: _int("APPLICATIONS_FAILURES_PER_CLIENT", 20)
+    )
+    applications_window_seconds: int = field(
+        default_factory=lambda: _int("APPLICATIONS_WINDOW_SECONDS", 15 * 60)
+    )
+    applications_failures_global: int = field(
+        default_factory=lambda: _int("APPLICATIONS_FAILURES_GLOBAL", 30)
+    )
+    applications_global_window_seconds: int = field(
+        default_factory=lambda: _int("APPLICATIONS_GLOBAL_WINDOW_SECONDS", 60)
+    )
 
     @property
     def base_url(self) -> str:

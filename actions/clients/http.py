@@ -3,6 +3,10 @@
 Every call has a per-attempt timeout and at most `retries` further attempts, so an action never
 comes near Rasa's 60 s lock lifetime. When a source fails, the last good answer for the same request
 (if any) is returned marked stale, with its age, so the assistant can still say something true.
+
+A source that serves simulated values (the embedded server with a demo data package) says so in
+the response header `X-Stadtlotse-Simulated: true`; `Fetched.simulated` carries it to the source
+line ("simulierte Demo-Werte"). Real endpoints never send it.
 """
 
 from __future__ import annotations
@@ -23,14 +27,17 @@ from tenacity import (
 
 log = logging.getLogger(__name__)
 
+SIMULATED_HEADER = "X-Stadtlotse-Simulated"
+
 
 class ApiError(Exception):
     """A source could not give a usable answer. `kind` says why, for the user-facing text."""
 
-    def __init__(self, kind: str, detail: str = "") -> None:
+    def __init__(self, kind: str, detail: str = "", status: int | None = None) -> None:
         super().__init__(f"{kind}: {detail}" if detail else kind)
         self.kind = kind  # unavailable | timeout | bad_response | not_found | throttled | rejected
         self.detail = detail
+        self.status = status  # the HTTP status of a rejection (4xx), when there was one
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,7 @@ class Fetched:
     data: Any
     fetched_at: float  # epoch seconds
     stale: bool = False
+    simulated: bool = False  # the source declared its values simulated (demo data)
 
     @property
     def age_seconds(self) -> float:
@@ -93,14 +101,16 @@ class JsonApi:
     async def get(self, path: str, params: dict[str, Any] | None = None) -> Fetched:
         key = f"GET {path}?{sorted((params or {}).items())}"
         try:
-            data = await self._request("GET", path, params=params)
+            data, response = await self._exchange("GET", path, params=params)
         except ApiError as error:
             cached = self._last_good.get(key)
             if cached is not None and error.kind in {"unavailable", "timeout", "bad_response"}:
                 log.warning("serving last known value for %s (%s)", path, error.kind)
-                return Fetched(cached.data, cached.fetched_at, stale=True)
+                return Fetched(cached.data, cached.fetched_at, stale=True,
+                               simulated=cached.simulated)
             raise
-        fetched = Fetched(data, time.time())
+        simulated = response.headers.get(SIMULATED_HEADER, "").strip().lower() == "true"
+        fetched = Fetched(data, time.time(), simulated=simulated)
         self._last_good[key] = fetched
         return fetched
 
@@ -111,6 +121,13 @@ class JsonApi:
         return await self._request("POST", path, json=json, headers=headers, retry=False)
 
     async def _request(self, method: str, path: str, retry: bool = True, **kwargs: Any) -> Any:
+        data, _ = await self._exchange(method, path, retry, **kwargs)
+        return data
+
+    async def _exchange(
+        self, method: str, path: str, retry: bool = True, **kwargs: Any
+    ) -> tuple[Any, httpx.Response]:
+        """The decoded body and the response (for its headers)."""
         attempts = 1 + (self._retries if retry else 0)
         try:
             async for attempt in AsyncRetrying(
@@ -129,7 +146,7 @@ class JsonApi:
             raise ApiError("unavailable", f"{method} {path} -> {exc.response.status_code}") from exc
         except httpx.TransportError as exc:
             raise ApiError("unavailable", f"{method} {path}: {type(exc).__name__}") from exc
-        return self._decode(response, method, path)
+        return self._decode(response, method, path), response
 
     @staticmethod
     def _decode(response: httpx.Response, method: str, path: str) -> Any:
@@ -144,7 +161,7 @@ class JsonApi:
             raise ApiError("bad_response", f"{method} {path}: not JSON") from exc
         if 400 <= status < 500:
             # The caller decides what a rejection means; the body is kept for it.
-            error = ApiError("rejected", f"{method} {path} -> {status}")
+            error = ApiError("rejected", f"{method} {path} -> {status}", status=status)
             error.body = body  # type: ignore[attr-defined]
             raise error
         return body

@@ -33,7 +33,7 @@ from opendata.ckan.models import (
     CkanResource,
     CkanTag,
 )
-from opendata.ckan.solr import Clause, parse, parse_sort
+from opendata.ckan.solr import MAX_CLAUSES, Clause, parse, parse_sort
 from opendata.ckan.text import Lexicon, Node, query_groups
 
 ROWS_MAX = 1000  # ckan.search.rows_max
@@ -177,6 +177,7 @@ class _Query:
         self.filters: list[ColumnElement[bool]] = []
         self.excluded_words: list[str] = []
         self.nothing = False
+        self.clauses = 0  # over q, fq and fq_list together (each filter costs SQL)
 
     def add_q(self, q: str) -> None:
         q = q.strip()
@@ -193,6 +194,9 @@ class _Query:
             self._add(parse(fq))
 
     def _add(self, clauses: list[Clause]) -> None:
+        self.clauses += sum(max(1, len(clause.values)) for clause in clauses)
+        if self.clauses > MAX_CLAUSES:
+            raise SearchError("SOLR returned an error running query: too many boolean clauses")
         for clause in clauses:
             if clause.match_all:
                 if clause.negate:
@@ -318,25 +322,12 @@ def solr_date(value: str) -> datetime | None:
         return None
     match = DATE_MATH.match(value)
     if match:
-        moment = clock.now().astimezone(timezone.utc).replace(tzinfo=None)
-        for amount, unit in STEP.findall(match.group(1)):
-            n = int(amount)
-            if unit == "YEAR":
-                moment = moment.replace(year=max(1, min(9999, moment.year + n)))
-            elif unit == "MONTH":
-                months = moment.year * 12 + moment.month - 1 + n
-                moment = moment.replace(year=max(1, min(9999, months // 12)),
-                                        month=months % 12 + 1, day=min(moment.day, 28))
-            else:
-                seconds = {"DAY": 86400, "HOUR": 3600, "MINUTE": 60}[unit]
-                moment += timedelta(seconds=n * seconds)
-        rounding = match.group(2)
-        if rounding:
-            keep = {"YEAR": 1, "MONTH": 2, "DAY": 3, "HOUR": 4, "MINUTE": 5}[rounding]
-            parts = [moment.year, moment.month, moment.day, moment.hour, moment.minute]
-            defaults = [1, 1, 1, 0, 0]
-            moment = datetime(*(parts[:keep] + defaults[keep:]))  # type: ignore[arg-type]
-        return moment
+        try:
+            return _date_math(match)
+        except (OverflowError, ValueError):  # beyond year 9999; 29 February plus a year
+            raise SearchError(
+                f"SOLR returned an error running query: Invalid Date String:'{value[:100]}'"
+            ) from None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -346,6 +337,29 @@ def solr_date(value: str) -> datetime | None:
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
     return parsed
+
+
+def _date_math(match: re.Match[str]) -> datetime:
+    """NOW with its steps and rounding applied (OverflowError beyond the year 9999)."""
+    moment = clock.now().astimezone(timezone.utc).replace(tzinfo=None)
+    for amount, unit in STEP.findall(match.group(1)):
+        n = int(amount)
+        if unit == "YEAR":
+            moment = moment.replace(year=max(1, min(9999, moment.year + n)))
+        elif unit == "MONTH":
+            months = moment.year * 12 + moment.month - 1 + n
+            moment = moment.replace(year=max(1, min(9999, months // 12)),
+                                    month=months % 12 + 1, day=min(moment.day, 28))
+        else:
+            seconds = {"DAY": 86400, "HOUR": 3600, "MINUTE": 60}[unit]
+            moment += timedelta(seconds=n * seconds)
+    rounding = match.group(2)
+    if rounding:
+        keep = {"YEAR": 1, "MONTH": 2, "DAY": 3, "HOUR": 4, "MINUTE": 5}[rounding]
+        parts = [moment.year, moment.month, moment.day, moment.hour, moment.minute]
+        defaults = [1, 1, 1, 0, 0]
+        moment = datetime(*(parts[:keep] + defaults[keep:]))  # type: ignore[arg-type]
+    return moment
 
 
 def _range_condition(name: str, bounds: tuple[str, str]) -> ColumnElement[bool]:

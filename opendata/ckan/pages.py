@@ -15,6 +15,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
+from opendata import demo
 from opendata.ckan import catalogue
 from opendata.ckan.models import CkanDatastoreRecord
 from opendata.ckan.records import record_values, table_csv
@@ -170,7 +171,8 @@ def _download(id: str, resource_id: str) -> Response:
     return Response(
         table_csv(fields, rows).encode("utf-8"),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f"attachment; filename=\"{filename}\""},
+        headers={"Content-Disposition": f"attachment; filename=\"{filename}\"",
+                 **demo.headers("ckan")},
     )
 
 

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from opendata import demo
 from opendata.ckan import actions, pages
 from opendata.ckan.api import (
     Action,
@@ -30,7 +31,9 @@ from opendata.ckan.specs import ACTIONS, ActionSpec, responses
 router = APIRouter(tags=["ckan"])
 PREFIXES = ("/api/3/action", "/api/action")
 
-# Write actions of CKAN: known, but this read-only portal refuses them like an anonymous user.
+# Write actions of CKAN: known, but this read-only portal refuses them like an anonymous user,
+# whatever credentials come with the request: no write action is implemented, so no token can
+# unlock one. The read actions are public on purpose: they mirror a public portal.
 WRITE_ACTIONS = {
     "package_create", "package_update", "package_patch", "package_delete", "resource_create",
     "resource_update", "resource_patch", "resource_delete", "datastore_create",
@@ -80,7 +83,10 @@ def _endpoint(name: str) -> Callable[[Request], Awaitable[Response]]:
             def action(session: Any, payload: dict[str, Any]) -> Any:
                 return datastore_search(session, payload, current_url=url)
 
-            return await run_in_threadpool(run_action, name, action, data)
+            response = await run_in_threadpool(run_action, name, action, data)
+            if response.status_code == 200:  # the records of a demo package are demo values
+                response.headers.update(demo.headers("ckan"))
+            return response
         return await run_in_threadpool(run_action, name, HANDLERS[name], data)
 
     return endpoint

@@ -150,27 +150,32 @@ def _fielded(scanner: _Scanner, name: str, rest: str, negate: bool) -> Clause:
 
 
 def _group_values(scanner: _Scanner) -> list[str]:
-    """Values inside (...) up to the closing parenthesis; OR/AND between them are ignored."""
+    """Values inside (...) up to the matching closing parenthesis; nested groups are flattened
+    and OR/AND between values are ignored. Iterative, so any nesting costs linear time."""
     values: list[str] = []
+    depth = 1
     while True:
         if scanner.done():
             raise _syntax_error(scanner.text, "Encountered \"<EOF>\", expected \")\"")
         ch = scanner.peek()
         if ch == ")":
             scanner.pos += 1
-            return values
-        if ch == '"':
-            values.append(scanner.quoted())
+            depth -= 1
+            if depth == 0:
+                return values
             continue
         if ch == "(":
             scanner.pos += 1
-            values.extend(_group_values(scanner))
+            depth += 1
             continue
-        word = scanner.bare()
-        if not word:
-            raise _syntax_error(scanner.text, f"Encountered \" {ch!r} \"")
-        if word not in ("AND", "OR", "NOT", "&&", "||"):
-            values.append(_unescape(word.lstrip("+")))
+        if ch == '"':
+            values.append(scanner.quoted())
+        else:
+            word = scanner.bare()
+            if not word:
+                raise _syntax_error(scanner.text, f"Encountered \" {ch!r} \"")
+            if word not in ("AND", "OR", "NOT", "&&", "||"):
+                values.append(_unescape(word.lstrip("+")))
         if len(values) > MAX_CLAUSES:
             raise SearchError("SOLR returned an error running query: too many boolean clauses")
 

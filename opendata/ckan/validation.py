@@ -11,6 +11,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from opendata.limits import loads_bounded
+
 MISSING: Any = object()
 
 
@@ -142,11 +144,9 @@ def unicode_safe(value: Any) -> str:
 
 
 def loads(value: str) -> Any:
-    """json.loads that also turns absurd nesting into a ValueError."""
-    try:
-        return json.loads(value)
-    except RecursionError:
-        raise ValueError("JSON nested too deeply") from None
+    """json.loads within the server's JSON limits (depth, entries, string length; see
+    opendata.limits): a document beyond them raises LimitExceeded, a ValueError."""
+    return loads_bounded(value)
 
 
 def convert_to_json_if_string(value: Any) -> Any:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from opendata import clock
+from opendata import clock, demo
 from opendata.db import get_session
 from opendata.parking import live, repository, schemas, serializers
 from opendata.parking.errors import ParkApiError, method_not_allowed, not_found
@@ -99,7 +99,9 @@ def list_parking_sites(request: Request, session: Session = Depends(get_session)
         )
         for s in sites
     ]
-    return JSONResponse({"items": items, "total_count": total, **body})
+    return JSONResponse(
+        {"items": items, "total_count": total, **body}, headers=demo.headers("parking")
+    )
 
 
 @router.get(
@@ -126,7 +128,7 @@ def get_parking_site(
     now = clock.now()
     readings = live.readings([site], live.calendars(repository.list_sources(session)), now)
     reading = serializers.live_reading(site, readings[site.id], now, calculate)
-    return JSONResponse(serializers.site_v3(site, reading))
+    return JSONResponse(serializers.site_v3(site, reading), headers=demo.headers("parking"))
 
 
 @router.get(
@@ -176,7 +178,7 @@ def v1_city(city: str, request: Request, session: Session = Depends(get_session)
     body = {"lots": lots, "last_updated": updated, "last_downloaded": updated}
     if source.public_url:
         body["data_source"] = source.public_url
-    return JSONResponse(body)
+    return JSONResponse(body, headers=demo.headers("parking"))
 
 
 def _not_allowed() -> JSONResponse:

@@ -35,7 +35,10 @@ RAPID_JSON = r"[Rr][Aa][Pp][Ii][Dd][Jj][Ss][Oo][Nn]"
 WGS84 = r"[Ww][Gg][Ss]84[^\x00-\x1f\x7f]{0,35}"
 _LON = r"-?(?:180(?:\.0+)?|(?:1[0-7]\d|\d{1,2})(?:\.\d+)?)"
 _LAT = r"-?(?:90(?:\.0+)?|[0-8]?\d(?:\.\d+)?)"
-COORD = rf" *({_LON}) *: *({_LAT}) *(?:: *[Ww][Gg][Ss]84(?:\[[A-Za-z.]*\])? *:?)? *"
+# Without surrounding spaces (parse_coord strips them first): no two adjacent ` *` that could
+# share a run of spaces, so matching stays linear whatever the value contains.
+_COORD_CORE = rf"({_LON}) *: *({_LAT})(?: *: *[Ww][Gg][Ss]84(?:\[[A-Za-z.]*\])?(?: *:)?)?"
+COORD = rf" *{_COORD_CORE} *"  # the published pattern: the same, spaces around allowed
 
 
 def _optional(pattern: str) -> str:
@@ -194,7 +197,7 @@ class Params:
 
 def parse_coord(value: str, parameter: str) -> tuple[float, float]:
     """EFA coordinate "lon:lat:WGS84[dd.ddddd]" -> (lat, lon)."""
-    match = re.fullmatch(COORD, value)
+    match = re.fullmatch(_COORD_CORE, value.strip(" "))
     if not match:
         raise EfaParamError(parameter, "expected <lon>:<lat>:WGS84[dd.ddddd]")
     return float(match.group(2)), float(match.group(1))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection
 
-from opendata import clock
+from opendata import clock, demo
 from opendata.db import get_engine
 from opendata.transit import answers
 from opendata.transit.catalog import get_catalog
@@ -80,7 +80,7 @@ def read_connection() -> Iterator[Connection]:
 
 def _answer(build: Callable[[], dict]) -> JSONResponse:
     try:
-        return JSONResponse(build())
+        return JSONResponse(build(), headers=demo.headers("transit"))
     except EfaParamError as error:
         return error.response()
 

@@ -94,3 +94,100 @@ def test_a_last_known_value_is_marked_above_its_source_line() -> None:
     )
     assert warning.startswith("⚠️") and "zuletzt bekannte Stand (vor 5 Min.)" in warning
     assert last == line
+
+
+# --- honest labels: simulated values say so in the source line ---------------------------------
+
+
+def test_the_source_line_says_when_values_are_simulated() -> None:
+    plain = fmt.source_line("Parkleitsystem Duisburg (ParkAPI)", "dl-de/by-2-0", None)
+    assert plain == "ℹ️ Quelle: Parkleitsystem Duisburg (ParkAPI) · Lizenz: dl-de/by-2-0"
+    labelled = fmt.source_line(
+        "Parkleitsystem Duisburg (ParkAPI)", "dl-de/by-2-0", None, simulated=True
+    )
+    assert labelled == (
+        "ℹ️ Quelle: Parkleitsystem Duisburg (ParkAPI), simulierte Demo-Werte · Lizenz: dl-de/by-2-0"
+    )
+    stale = fmt.source_line("VRR-Fahrplanauskunft", "", None, 120, simulated=True)
+    warning, line = stale.split("\n")
+    assert warning.startswith("⚠️") and line == "ℹ️ Quelle: VRR-Fahrplanauskunft, simulierte Demo-Werte"
+
+
+async def test_the_simulated_header_is_read_and_kept_with_the_last_known_value() -> None:
+    calls = {"n": 0}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls["n"] += 1
+        if request.url.path == "/real":
+            return httpx.Response(200, json={"items": []})  # a real endpoint: no header
+        if calls["n"] == 1:
+            return httpx.Response(200, json={"items": []}, headers={"X-Stadtlotse-Simulated": "true"})
+        return httpx.Response(503, json={"error": "down"})
+
+    api = JsonApi("http://source.test", retries=0, transport=httpx.MockTransport(handler))
+    demo = await api.get("/demo")
+    assert demo.simulated
+    stale = await api.get("/demo")  # the source fails: the last known value, still labelled
+    assert stale.stale and stale.simulated
+    real = await api.get("/real")
+    assert not real.simulated
+    await api.close()
+
+
+async def test_answers_from_the_embedded_demo_package_are_labelled(opendata_url: str) -> None:
+    """Against the running embedded server: the simulated domains (parking, transit, datastore
+    tables) carry the label into the source line; services and the catalogue search do not."""
+    from actions.clients.ckan import CkanClient
+    from actions.clients.parking import ParkingClient
+    from actions.clients.services import ServicesClient
+    from actions.clients.transit import TransitClient
+    from actions.parking import parking_source
+    from actions.services import services_source
+    from actions.transit import transit_source
+
+    api = JsonApi(opendata_url, timeout=5, retries=0)
+    sites, fetched = await ParkingClient(api).sites()
+    assert fetched.simulated
+    line = parking_source(fetched, sites[:1])
+    assert "Quelle: Parkleitsystem Duisburg (ParkAPI), simulierte Demo-Werte" in line
+
+    efa = JsonApi(f"{opendata_url}/standard", timeout=5, retries=0)
+    _board, fetched = await TransitClient(efa).departures("de:05112:90001")
+    assert fetched.simulated and "simulierte Demo-Werte" in transit_source(fetched)
+    _infos, fetched = await TransitClient(efa).disruptions("U79")
+    assert fetched.simulated
+
+    ckan = CkanClient(api)
+    table = await ckan.datastore("kitas", limit=1)
+    assert table.fetched.simulated
+    _datasets, _count, fetched = await ckan.search_datasets("Kita")
+    assert not fetched.simulated  # catalogue metadata, no simulated values
+
+    _service, fetched = await ServicesClient(api, "051120000000").details("99050012104000")
+    assert not fetched.simulated
+    assert "simulierte" not in services_source(fetched)
+    await api.close()
+    await efa.close()
+
+
+# --- the application-status API needs the bearer token -------------------------------------------
+
+
+async def test_the_applications_client_sends_its_token(
+    opendata_url: str, stack_env: dict[str, str]
+) -> None:
+    from actions.clients.applications import ApplicationsClient
+
+    token = stack_env["APPLICATIONS_API_TOKEN"]
+    assert token, "the test stack runs the open-data server with a token"
+    right = ApplicationsClient(JsonApi(opendata_url, timeout=5, retries=0), token)
+    status = await right.status("DU-2026-004711", "K7M2Q9", "test-http-client")
+    assert status is not None and status.status == "in_bearbeitung"
+    for wrong in ("", "not-the-token"):
+        client = ApplicationsClient(JsonApi(opendata_url, timeout=5, retries=0), wrong)
+        with pytest.raises(ApiError) as error:
+            await client.status("DU-2026-004711", "K7M2Q9", "test-http-client")
+        # our configuration, not the citizen's input: never "not found"
+        assert error.value.kind == "unavailable"
+        await client.api.close()
+    await right.api.close()

@@ -22,6 +22,9 @@ from sqlalchemy.engine import Engine
 ROOT = Path(__file__).resolve().parents[2]
 PINNED_CLOCK = "2026-11-23T08:15:00+01:00"  # a Monday in the morning peak
 PG_ADMIN_URL = os.environ.get("OPENDATA_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+# The application-status API answers only with this bearer token (APPLICATIONS_API_TOKEN).
+APPLICATIONS_TOKEN = "opendata-tests-applications-token-0123456789"
+AUTH = {"Authorization": f"Bearer {APPLICATIONS_TOKEN}"}
 
 
 def free_port() -> int:
@@ -62,20 +65,40 @@ class RunningServer:
         self.process = process
 
 
-def start_server(database_url: str, clock: str | None = PINNED_CLOCK, **env: str) -> RunningServer:
+def start_server(
+    database_url: str,
+    clock: str | None = PINNED_CLOCK,
+    log: Path | None = None,
+    default_host: bool = False,
+    **env: str,
+) -> RunningServer:
+    """A server process; `log`: its output goes there; `default_host`: no OPENDATA_HOST (the
+    server's own default decides where it listens)."""
     port = free_port()
     environment = {
         **os.environ,
         "OPENDATA_DATABASE_URL": database_url,
         "OPENDATA_PORT": str(port),
         "OPENDATA_HOST": "127.0.0.1",
+        "APPLICATIONS_API_TOKEN": APPLICATIONS_TOKEN,
         **env,
     }
+    if default_host:
+        environment.pop("OPENDATA_HOST", None)
     if clock:
         environment["OPENDATA_CLOCK"] = clock
     else:
         environment.pop("OPENDATA_CLOCK", None)
-    process = subprocess.Popen([sys.executable, "-m", "opendata"], cwd=ROOT, env=environment)
+    output = log.open("w") if log else None
+    process = subprocess.Popen(
+        [sys.executable, "-m", "opendata"],
+        cwd=ROOT,
+        env=environment,
+        stdout=output,
+        stderr=subprocess.STDOUT if output else None,
+    )
+    if output:
+        output.close()  # the child keeps its own descriptor
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180  # first start seeds the database and imports the feed
     while time.monotonic() < deadline:

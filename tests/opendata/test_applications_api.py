@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from opendata.applications import throttle
 from opendata.applications.models import Fehlversuch
-from tests.opendata.conftest import RunningServer, start_server, stop_server
+from tests.opendata.conftest import AUTH, RunningServer, start_server, stop_server
 
 PATH = "/api/v1/antraege/status"
 DEMO = {
@@ -39,7 +39,7 @@ KEYS = {
 
 
 def ask(http: httpx.Client, number: str, code: str, client: str | None = None) -> httpx.Response:
-    headers = {"X-Client-Key": client or uuid.uuid4().hex}
+    headers = {"X-Client-Key": client or uuid.uuid4().hex, **AUTH}
     return http.post(PATH, json={"vorgangsnummer": number, "zugangscode": code}, headers=headers)
 
 
@@ -247,7 +247,7 @@ def test_no_plain_code_anywhere_in_the_database(http: httpx.Client, engine: Engi
     ],
 )
 def test_malformed_requests_are_400(http: httpx.Client, content: bytes, field: str | None) -> None:
-    response = http.post(PATH, content=content, headers={"content-type": "application/json"})
+    response = http.post(PATH, content=content, headers={"content-type": "application/json", **AUTH})
     assert response.status_code in (400, 413), response.text
     if response.status_code == 400:
         body = response.json()
@@ -256,17 +256,19 @@ def test_malformed_requests_are_400(http: httpx.Client, content: bytes, field: s
 
 def test_oversized_body_and_header(http: httpx.Client) -> None:
     huge = b'{"vorgangsnummer": "' + b"A" * 10_000 + b'", "zugangscode": "K7M2Q9"}'
-    assert http.post(PATH, content=huge).status_code == 413
+    assert http.post(PATH, content=huge, headers=AUTH).status_code == 413
     response = http.post(
         PATH,
         json={"vorgangsnummer": "DU-2026-004711", "zugangscode": "K7M2Q9"},
-        headers={"X-Client-Key": "x" * 500},
+        headers={"X-Client-Key": "x" * 500, **AUTH},
     )
     assert response.status_code == 400
 
 
 def test_codes_are_never_accepted_in_the_url(http: httpx.Client) -> None:
-    response = http.get(PATH, params={"vorgangsnummer": "DU-2026-004711", "zugangscode": "K7M2Q9"})
+    response = http.get(
+        PATH, params={"vorgangsnummer": "DU-2026-004711", "zugangscode": "K7M2Q9"}, headers=AUTH
+    )
     assert response.status_code == 405
 
 
@@ -295,7 +297,7 @@ JSONISH = st.recursive(
     )
 )
 def test_any_json_body_gets_a_proper_4xx(http: httpx.Client, body: object) -> None:
-    response = http.post(PATH, json=body, headers={"X-Client-Key": "hypothesis"})
+    response = http.post(PATH, json=body, headers={"X-Client-Key": "hypothesis", **AUTH})
     # random text is never a valid number + code pair, so it never reaches the throttle
     assert response.status_code == 400, response.text
     assert response.json()["status"] == 400

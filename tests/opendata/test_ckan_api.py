@@ -212,10 +212,18 @@ def test_malformed_json_bodies(http: httpx.Client) -> None:
     response = http.post("/api/3/action/package_search", json=[1, 2])
     assert response.status_code == 400
     assert "needs to be a dictionary" in response.json()
-    deep = b"[" * 100_000 + b"]" * 100_000
+    deep = b"[" * 30_000 + b"]" * 30_000  # within the body limit, far beyond the depth limit
     response = http.post("/api/3/action/package_search", content=deep,
                          headers={"Content-Type": "application/json"})
     assert response.status_code == 400
+    nested = b'{"q": ' + b"[" * 40 + b"]" * 40 + b"}"  # parses, but deeper than 32 levels
+    response = http.post("/api/3/action/package_search", content=nested,
+                         headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and "nested deeper" in response.json()
+    huge = b"[" * 100_000 + b"]" * 100_000  # beyond the server's body limit: refused unread
+    response = http.post("/api/3/action/package_search", content=huge,
+                         headers={"Content-Type": "application/json"})
+    assert response.status_code == 413 and response.json()["error"] == "body_too_large"
     # an empty body is an empty data dict
     response = http.post("/api/3/action/package_search")
     assert response.status_code == 200

@@ -275,7 +275,7 @@ def test_cursor_pagination_walks_every_site_once(http: httpx.Client) -> None:
         ({"lat": "51", "lon": "6", "radius": "-5"}, "radius", "number_range_error"),
         ({"type": "car_park"}, "type", "value_not_allowed"),
         ({"purpose": "BOAT"}, "purpose", "value_not_allowed"),
-        ({"name": "x" * 10_000}, "name", "string_too_long"),
+        ({"name": "x" * 1000}, "name", "string_too_long"),
         ({"name": "a\x00b"}, "name", "string_invalid_characters"),
         ({"calculate_has_realtime_data": "yes"}, "calculate_has_realtime_data", "invalid_type"),
         ({"realtime_data_updated_at_since": "gestern"}, "realtime_data_updated_at_since",
@@ -380,7 +380,8 @@ def test_v1_city_lots(http: httpx.Client) -> None:
 
 def test_v1_unknown_city_is_404(http: httpx.Client) -> None:
     assert_parkapi_error(http.get(f"{V1}/atlantis"), 404, "not_found")
-    assert_parkapi_error(http.get(f"{V1}/{'x' * 5000}"), 404, "not_found")
+    assert_parkapi_error(http.get(f"{V1}/{'x' * 1000}"), 404, "not_found")
+    assert http.get(f"{V1}/{'x' * 5000}").status_code == 414  # the server's path limit
     assert_parkapi_error(http.get(f"{V1}/a%00b"), 404, "not_found")
 
 
