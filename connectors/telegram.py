@@ -4,9 +4,17 @@ Registered in credentials.yml as `connectors.telegram.TelegramInput` (see connec
 Routes under /webhooks/telegram/: `GET /` health, `POST /webhook` updates from Telegram (webhook
 mode) or from `python -m connectors.telegram_polling` (polling mode) -- one code path for both.
 
-The webhook checks the secret header, answers at once and handles the update in the background,
-one update after another per chat, so Telegram never times out and retries. Retried deliveries
-(same update_id) are handled once. Logs carry update ids and chat pseudonyms, never texts.
+The webhook checks the secret header (constant time) before it reads the body, reads at most
+MAX_BODY_BYTES, answers at once and handles the update in the background, one update after
+another per chat, so Telegram never times out and retries. Retried deliveries (same update_id)
+are handled once. Logs carry update ids and chat pseudonyms, never texts.
+
+Rasa never sees a Telegram id: a chat's conversation is `conversation_id("telegram", chat_id)`
+(keyed hash), the metadata carries only `chat_type` and `update_type`, and the chat an answer
+goes to is kept by the channel (the output made for an update, or the in-memory map for
+messages Rasa sends on its own). Every message, command and pressed button passes the
+MessageGuard (size, rate per chat) before Rasa's NLU; a refusal is answered with the domain's
+response.
 """
 
 from __future__ import annotations
@@ -19,14 +27,16 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from cachetools import LRUCache
+from cachetools import LRUCache, TTLCache
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
+from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Update
 from telegram.error import TelegramError
 
+from connectors.guard import RATE_LIMITED, TOO_LONG, MessageGuard, conversation_id, response_text
 from connectors.telegram_api import TelegramApi
 from connectors.telegram_config import (
     ALLOWED_UPDATES,
@@ -34,8 +44,8 @@ from connectors.telegram_config import (
     SECRET_HEADER,
     TelegramConfig,
 )
-from connectors.telegram_output import TelegramOutput
-from connectors.telegram_render import CallbackStore
+from connectors.telegram_output import ChatRef, TelegramOutput
+from connectors.telegram_render import CallbackStore, EchoFilter
 from connectors.telegram_updates import (
     AnswerCallback,
     BotIdentity,
@@ -85,12 +95,23 @@ class TelegramInput(InputChannel):
         self,
         config: TelegramConfig,
         *,
+        guard: MessageGuard | None = None,
+        salt: str | None = None,
         recent_updates: int = 2048,
         stored_callbacks: int = 10_000,
+        known_chats: int = 10_000,
         api_options: dict[str, Any] | None = None,
     ) -> None:
         self.config = config
+        self.guard = guard or MessageGuard()
         self.callbacks = CallbackStore(stored_callbacks)
+        self._salt = salt  # None: CLIENT_KEY_SALT (tests may pass their own)
+        # conversation id -> chat, for messages Rasa sends on its own; in memory only.
+        self._chats: LRUCache[str, ChatRef] = LRUCache(maxsize=known_chats)
+        # conversations told lately that they are over the rate limit (told once per window)
+        self._told_to_wait: TTLCache[str, bool] = TTLCache(
+            maxsize=known_chats, ttl=self.guard.limits.per_conversation[1]
+        )
         self._recent = _RecentIds(recent_updates)
         self._api_options = api_options or {}
         self._api: TelegramApi | None = None
@@ -118,6 +139,11 @@ class TelegramInput(InputChannel):
         """getMe, and setWebhook in webhook mode; failures are logged, the server keeps running."""
         if not self.config.enabled:
             return
+        try:  # read the refusals' words now: a domain without them shows at startup
+            for name in (TOO_LONG, RATE_LIMITED):
+                response_text(name)
+        except Exception as error:
+            log.error("Telegram: the domain's refusal responses are unreadable: %r", error)
         try:
             me = await self._identity()
             log.info("Telegram channel ready as @%s (%s mode)", me.username, self.config.mode)
@@ -164,9 +190,16 @@ class TelegramInput(InputChannel):
 
     # -- Rasa interface ----------------------------------------------------------------------
 
+    def conversation(self, chat_id: int | str) -> str:
+        """The Rasa sender id of a chat's conversation (`telegram-<keyed hash>`)."""
+        return conversation_id("telegram", str(chat_id), salt=self._salt)
+
     def get_output_channel(self) -> TelegramOutput | None:
-        """For messages Rasa sends on its own (trigger_intent, reminders)."""
-        return TelegramOutput(self.api, self.callbacks) if self.config.enabled else None
+        """For messages Rasa sends on its own (trigger_intent): they go to the chat of a
+        conversation this channel has seen; a recipient id is never read as a chat id."""
+        if not self.config.enabled:
+            return None
+        return TelegramOutput(self.api, self.callbacks, chats=self._chats)
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         telegram = Blueprint("stadtlotse_telegram", __name__)
@@ -188,7 +221,8 @@ class TelegramInput(InputChannel):
                 body["ready"] = self._me is not None
             return response.json(body)
 
-        @telegram.route("/webhook", methods=["POST"])
+        # stream=True: the body is read here, after the secret check and only up to the bound
+        @telegram.route("/webhook", methods=["POST"], stream=True)
         async def webhook(request: Request) -> HTTPResponse:
             return await self._receive(request, on_new_message)
 
@@ -202,9 +236,10 @@ class TelegramInput(InputChannel):
         offered = (request.headers.get(SECRET_HEADER) or "").encode()
         if not hmac.compare_digest(offered, self.config.secret_token.encode()):
             log.warning("Telegram webhook: request without the right secret header refused")
+            _limit_stream(request, MAX_BODY_BYTES)  # its body is never read, at most drained
             return response.text("Forbidden", status=403)
-        body = request.body or b""
-        if len(body) > MAX_BODY_BYTES:
+        body = await _bounded_body(request, MAX_BODY_BYTES)
+        if body is None:
             return response.text("Payload too large", status=413)
         try:
             data = json.loads(body)
@@ -276,22 +311,33 @@ class TelegramInput(InputChannel):
         if isinstance(decision, AnswerCallback):
             await self._answer_callback(decision.callback_query_id, decision.text)
             return
-        output = TelegramOutput(
-            self.api, self.callbacks, chat_type=decision.chat_type, thread_id=decision.thread_id
-        )
+        where = ChatRef(decision.chat_id, decision.chat_type, decision.thread_id)
+        sender_id = self.conversation(decision.chat_id)
+        echo = None
+        if not where.private and isinstance(decision, ToAssistant):
+            echo = EchoFilter(decision.typed, decision.text)
+        output = TelegramOutput(self.api, self.callbacks, where, echo=echo)
+        if isinstance(decision, ToAssistant) and decision.callback_query_id:
+            await self._answer_callback(decision.callback_query_id)
+        refusal = self._refusal(sender_id, decision)
+        if refusal is not None:
+            log.info("Telegram update %d refused: %s", update.update_id, refusal)
+            if refusal != RATE_LIMITED or self._first_notice(sender_id):
+                await output.send_text_message(sender_id, response_text(refusal))
+            return
         if isinstance(decision, Reply):
-            await output.send_text_message(str(decision.chat_id), decision.text)
+            await output.send_text_message(sender_id, decision.text)
             return
         assert isinstance(decision, ToAssistant)
-        if decision.callback_query_id:
-            await self._answer_callback(decision.callback_query_id)
-        await self._typing(decision)
+        self._chats[sender_id] = where
+        await self._typing(where)
         message = UserMessage(
             decision.text,
             output,
-            str(decision.chat_id),
+            sender_id,
             input_channel=self.name(),
             message_id=f"telegram-{update.update_id}",
+            # Only what the dialogue needs (session start: private chat or group), no ids.
             metadata={"chat_type": decision.chat_type, "update_type": decision.update_type},
         )
         try:
@@ -302,7 +348,28 @@ class TelegramInput(InputChannel):
                 update.update_id, type(error).__name__,
                 exc_info=log.isEnabledFor(logging.DEBUG),
             )  # fmt: skip
-            await output.send_text_message(str(decision.chat_id), FAILURE_TEXT)
+            await output.send_text_message(sender_id, FAILURE_TEXT)
+
+    def _refusal(self, sender_id: str, decision: ToAssistant | Reply) -> str | None:
+        """The guard's verdict; a message is as long as the longer of what the user typed and
+        what Rasa would get. Over-long messages count against the rate as well."""
+        if isinstance(decision, Reply):
+            return self.guard.refusal(sender_id, None, None)
+        text = decision.text
+        if decision.typed is not None and len(decision.typed) > len(text):
+            text = decision.typed
+        refusal = self.guard.refusal(sender_id, None, text)
+        if refusal == TOO_LONG and self.guard.refusal(sender_id, None, None) == RATE_LIMITED:
+            return RATE_LIMITED
+        return refusal
+
+    def _first_notice(self, sender_id: str) -> bool:
+        """True once per rate window and conversation: a flood gets one "please wait", not one
+        answer per message."""
+        if sender_id in self._told_to_wait:
+            return False
+        self._told_to_wait[sender_id] = True
+        return True
 
     async def _answer_callback(self, callback_query_id: str, text: str | None = None) -> None:
         """Stops the button's loading spinner; best effort (a stale query only fails quietly)."""
@@ -313,8 +380,41 @@ class TelegramInput(InputChannel):
         except TelegramError as error:
             log.info("Telegram answerCallbackQuery failed: %s", type(error).__name__)
 
-    async def _typing(self, decision: ToAssistant) -> None:
+    async def _typing(self, chat: ChatRef) -> None:
         with contextlib.suppress(TelegramError):  # cosmetic only: no retries, no noise
             await self.api.bot.send_chat_action(
-                decision.chat_id, "typing", message_thread_id=decision.thread_id
+                chat.chat_id, "typing", message_thread_id=chat.thread_id
             )
+
+
+async def _bounded_body(request: Request, limit: int) -> bytes | None:
+    """The request body, or None as soon as it is longer than `limit` bytes (announced or read).
+
+    The route streams, so nothing was read before the secret check; Sanic drains at most `limit`
+    more bytes after the answer and then closes the connection.
+    """
+    length = (request.headers.get("content-length") or "").strip()
+    if length.isdigit() and int(length) > limit:
+        _limit_stream(request, limit)
+        return None
+    stream = request.stream
+    if request.body or stream is None:  # not a streaming route: Sanic read the body already
+        body = request.body or b""
+        return body if len(body) <= limit else None
+    _limit_stream(request, limit)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while (chunk := await stream.read()) is not None:
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+    except PayloadTooLarge:
+        return None
+    return b"".join(chunks)
+
+
+def _limit_stream(request: Request, limit: int) -> None:
+    with contextlib.suppress(AttributeError):
+        request.stream.request_max_size = min(request.stream.request_max_size, limit)

@@ -1,4 +1,5 @@
-"""How Rasa responses look on Telegram: message chunks, inline keyboards, the location button.
+"""How Rasa responses look on Telegram: message chunks, inline keyboards, the location button,
+and what a group chat must not see again.
 
 Pure functions plus one bounded map, so the rules are easy to test without a network. Text is sent
 without a parse mode: whatever the bot says (even `<b>`) arrives literally, nothing to escape.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -29,6 +31,12 @@ LOCATION_PROMPT = "Tippen Sie unten auf „📍 Standort teilen“, um Ihren Sta
 LOCATION_PROMPT_GROUP = "Teilen Sie Ihren Standort als Antwort auf diese Nachricht (📎 → Standort)."
 BUTTONS_PROMPT = "Bitte wählen Sie:"
 _KEY_PREFIX = "~k:"
+# What takes the place of a code-like token in an answer to a group chat (see EchoFilter).
+MASK = "…"
+_WORD = re.compile(r"[A-Za-z0-9]+(?:[-_/.:][A-Za-z0-9]+)*")
+_CODE_CHARS = re.compile(r"[<>{}`$\\]")
+_SEPARATORS = r"[\s\-_/.:]*"
+_DATE_OR_TIME = re.compile(r"\d{1,4}([-./:])\d{1,2}(\1\d{1,4})?")
 
 
 def utf16_length(text: str) -> int:
@@ -73,8 +81,11 @@ class CallbackStore:
     def __init__(self, maxsize: int = 10_000) -> None:
         self._payloads: LRUCache[str, str] = LRUCache(maxsize=maxsize)
 
-    def encode(self, payload: str) -> str:
-        if len(payload.encode()) <= MAX_CALLBACK_BYTES and not payload.startswith(_KEY_PREFIX):
+    def encode(self, payload: str, hide: bool = False) -> str:
+        """callback_data for `payload`: the payload itself if it fits (and `hide` is not set),
+        else a short key."""
+        short = len(payload.encode()) <= MAX_CALLBACK_BYTES
+        if short and not hide and not payload.startswith(_KEY_PREFIX):
             return payload
         digest = hashlib.sha256(payload.encode()).digest()[:15]
         key = _KEY_PREFIX + base64.urlsafe_b64encode(digest).decode()
@@ -90,25 +101,72 @@ class CallbackStore:
         return len(self._payloads)
 
 
-def _button(button: Mapping[str, Any], store: CallbackStore) -> InlineKeyboardButton:
+class EchoFilter:
+    """Keeps code-like tokens of a group member's message out of the bot's answer to the group.
+
+    Code-like: a word that mixes letters and digits (5+ characters without separators, e.g. an
+    access code K7M2Q9 or an application number DU-2026-004711), a run of 6+ digits, or a token
+    with code or markup characters (`< > { } ` $ \\`, e.g. `/intent{...}` payloads or `<b>`).
+    The answer's text and button titles get `MASK` in their place (found also when the bot
+    re-spaced or re-cased them); button payloads that contain one go behind a callback key.
+    """
+
+    def __init__(self, *texts: str | None) -> None:
+        found: dict[str, tuple[int, re.Pattern[str]]] = {}
+        for text in texts:
+            for word in _WORD.findall(text or ""):
+                canon = re.sub(r"[^A-Za-z0-9]", "", word)
+                if _code_like(canon) and not _DATE_OR_TIME.fullmatch(word):
+                    body = _SEPARATORS.join(re.escape(char) for char in canon)
+                    pattern = re.compile(rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])", re.I)
+                    found.setdefault(canon.upper(), (len(word), pattern))
+            for token in (text or "").split():
+                if len(token) > 1 and _CODE_CHARS.search(token):
+                    found.setdefault(token, (len(token), re.compile(re.escape(token), re.I)))
+        # Longest first, so a whole payload is masked before a code inside it.
+        self._patterns = [pattern for _, pattern in sorted(found.values(), key=lambda f: -f[0])]
+
+    def __bool__(self) -> bool:
+        return bool(self._patterns)
+
+    def touches(self, text: str) -> bool:
+        return any(pattern.search(text) for pattern in self._patterns)
+
+    def clean(self, text: str) -> str:
+        for pattern in self._patterns:
+            text = pattern.sub(MASK, text)
+        return text
+
+
+def _code_like(canon: str) -> bool:
+    digits = sum(char.isdigit() for char in canon)
+    return digits >= 6 or (len(canon) >= 5 and 0 < digits < len(canon))
+
+
+def _button(
+    button: Mapping[str, Any], store: CallbackStore, echo: EchoFilter | None = None
+) -> InlineKeyboardButton:
     title = str(button.get("title") or button.get("payload") or "?")
     url = button.get("url")
     payload = str(button.get("payload") or title)
     if not url and payload.startswith(("https://", "http://")):
         url = payload
+    if echo:
+        title = echo.clean(title)
     if url:
         return InlineKeyboardButton(title, url=str(url))
-    return InlineKeyboardButton(title, callback_data=store.encode(payload))
+    hide = bool(echo) and echo.touches(payload)
+    return InlineKeyboardButton(title, callback_data=store.encode(payload, hide=hide))
 
 
 def inline_keyboard(
-    buttons: Iterable[Mapping[str, Any]], store: CallbackStore
+    buttons: Iterable[Mapping[str, Any]], store: CallbackStore, echo: EchoFilter | None = None
 ) -> InlineKeyboardMarkup | None:
     """One button per row; two neighbours share a row when both titles are short (👍 👎)."""
     rows: list[list[InlineKeyboardButton]] = []
     pending_short: InlineKeyboardButton | None = None
     for spec in buttons:
-        button = _button(spec, store)
+        button = _button(spec, store, echo)
         short = len(button.text) <= SHORT_TITLE
         if pending_short is not None and short:
             rows.append([pending_short, button])

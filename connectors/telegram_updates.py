@@ -3,8 +3,10 @@
 Pure decisions on python-telegram-bot's `Update` objects, kept apart from HTTP so each rule is
 testable and documented in one place (see connectors/TELEGRAM.md):
 
-- text -> the text; `/start` -> `/greet`, `/hilfe` and `/help` -> `/help`; other commands pass
-  through without their `@botname` suffix (Rasa reads `/intent{...}` as on every channel);
+- text -> the text; `/start` -> `/greet`, `/hilfe` and `/help` -> `/help`, `/datenschutz` ->
+  `/privacy_notice`, `/loeschen` (typed by hand also `/löschen`) -> `/delete_my_data`; other
+  commands pass through without their `@botname` suffix (Rasa reads `/intent{...}` as on every
+  channel);
 - pressed inline button -> its payload (long payloads via the callback store);
 - shared location -> `/share_location{"latitude":..,"longitude":..}`;
 - edited text -> handled like a new message (the user corrected the question and expects an answer
@@ -24,7 +26,16 @@ from telegram.constants import ChatType
 
 from connectors.telegram_render import location_payload
 
-COMMAND_PAYLOADS = {"start": "/greet", "hilfe": "/help", "help": "/help"}
+# Bot commands and the intent payloads they send. Telegram allows only a-z, 0-9 and _ in commands
+# (no umlauts), so the command menu offers /loeschen; "/löschen" typed by hand works as well.
+COMMAND_PAYLOADS = {
+    "start": "/greet",
+    "hilfe": "/help",
+    "help": "/help",
+    "datenschutz": "/privacy_notice",
+    "loeschen": "/delete_my_data",
+}
+_TYPED_UMLAUT_COMMAND = re.compile(r"^/löschen(?=[\s@]|$)", re.IGNORECASE)
 MEDIA_HINT = (
     "Ich verstehe leider nur Textnachrichten und geteilte Standorte. Bitte schreiben Sie Ihre "
     "Frage als Text oder teilen Sie Ihren Standort."
@@ -49,7 +60,11 @@ class BotIdentity:
 
 @dataclass(frozen=True)
 class ToAssistant:
-    """Hand `text` to Rasa as a user message of conversation `chat_id`."""
+    """Hand `text` to Rasa as a user message of the conversation of chat `chat_id`.
+
+    `typed` is the message as the user wrote it (before commands and mentions were mapped): the
+    channel's size limit applies to it as well as to `text`.
+    """
 
     chat_id: int
     text: str
@@ -57,6 +72,7 @@ class ToAssistant:
     update_type: str
     thread_id: int | None = None
     callback_query_id: str | None = None
+    typed: str | None = None
 
 
 @dataclass(frozen=True)
@@ -137,7 +153,7 @@ def _message(message: Message, me: BotIdentity, update_type: str) -> Decision:
         text = _text_for_assistant(message.text, me, addressed)
         if text is None:
             return Ignore("group message not addressed to the bot")
-        return ToAssistant(chat.id, text, chat_type, update_type, thread)
+        return ToAssistant(chat.id, text, chat_type, update_type, thread, typed=message.text)
     if message.location is not None:
         if edited:
             return Ignore("live location update")
@@ -155,7 +171,7 @@ def _message(message: Message, me: BotIdentity, update_type: str) -> Decision:
 
 def _text_for_assistant(raw: str, me: BotIdentity, addressed: bool) -> str | None:
     """The user message for Rasa, or None when a group message is not meant for the bot."""
-    text = raw.strip()
+    text = _TYPED_UMLAUT_COMMAND.sub("/loeschen", raw.strip())
     command = _COMMAND.match(text)
     if command:
         name, target, rest = command.groups()

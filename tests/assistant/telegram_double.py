@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import itertools
 import json
 import re
@@ -561,10 +562,11 @@ class ScriptedAssistant:
 
     `script(message)` returns responses as a custom action would utter them (dicts with text,
     buttons, custom, image ...); they are turned into BotUttered events and sent with
-    `send_response(sender_id, event.message())`, exactly as Rasa's MessageProcessor does.
+    `send_response(sender_id, event.message())`, exactly as Rasa's MessageProcessor does. An
+    async script may also use `message.output_channel` itself.
     """
 
-    def __init__(self, script: Callable[[Any], list[dict[str, Any]]] | None = None) -> None:
+    def __init__(self, script: Callable[[Any], Any] | None = None) -> None:
         self.script = script or (lambda message: [{"text": "Antwort"}])
         self.messages: list[Any] = []
         self._condition = threading.Condition()
@@ -573,7 +575,10 @@ class ScriptedAssistant:
         with self._condition:
             self.messages.append(message)
             self._condition.notify_all()
-        for response in self.script(message):
+        responses = self.script(message)
+        if inspect.isawaitable(responses):
+            responses = await responses
+        for response in responses:
             event = bot_uttered(response)
             await message.output_channel.send_response(message.sender_id, event.message())
 

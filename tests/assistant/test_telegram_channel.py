@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from connectors.telegram import FAILURE_TEXT, TelegramInput
+from connectors.guard import RATE_LIMITED, TOO_LONG, Limits, MessageGuard, response_text
+from connectors.telegram import FAILURE_TEXT, MAX_BODY_BYTES, TelegramInput
 from connectors.telegram_config import DISABLED_REASON, TelegramConfig
 from connectors.telegram_render import LOCATION_BUTTON
 from connectors.telegram_updates import EXPIRED_BUTTON, MEDIA_HINT
@@ -32,6 +34,9 @@ from tests.assistant.telegram_double import (
 pytest_plugins = ["tests.assistant.telegram_double"]
 
 SECRET = "test-secret_0815"
+SALT = "telegram-channel-test-salt-0123456789"
+# Generous limits for the module's shared channel (the rate-limit tests run their own channel).
+LIMITS = Limits(max_chars=2000, per_conversation=(1000, 60), per_address=(1000, 60))
 UPDATE_IDS = itertools.count(900_000)
 CHAT = str(Updates.PRIVATE_CHAT)
 LONG_PAYLOAD = (
@@ -67,7 +72,9 @@ def channel(telegram_double: TelegramDouble) -> Iterator[ChannelHost]:
     config = TelegramConfig(
         token=telegram_double.token, secret_token=SECRET, api_base_url=telegram_double.api_base_url
     )
-    channel = TelegramInput(config, api_options={"backoff": 0.05})
+    channel = TelegramInput(
+        config, guard=MessageGuard(LIMITS), salt=SALT, api_options={"backoff": 0.05}
+    )
     host = ChannelHost(channel, ScriptedAssistant(script)).start()
     yield host
     host.stop()
@@ -78,6 +85,13 @@ def fresh(channel: ChannelHost, telegram_double: TelegramDouble) -> None:
     channel.drain()
     telegram_double.reset()
     channel.assistant.messages.clear()
+
+
+def conversation(chat_id: int | str) -> str:
+    """The Rasa sender id the channel gives a chat (what guard.conversation_id computes)."""
+    from connectors.guard import conversation_id
+
+    return conversation_id("telegram", str(chat_id), salt=SALT)
 
 
 def say(channel: ChannelHost, update: dict[str, Any]) -> list[Any]:
@@ -105,7 +119,7 @@ def test_text_message_becomes_user_message_and_answer_reaches_chat(
     [sent] = telegram_double.wait_for("sendMessage")
     [message] = channel.assistant.wait_for(1)
     assert message.text == "Wo kann ich am Hauptbahnhof parken?"
-    assert message.sender_id == CHAT
+    assert message.sender_id == conversation(CHAT)
     assert message.input_channel == "telegram"
     assert message.metadata == {"chat_type": "private", "update_type": "message"}
     assert sent.params["chat_id"] == CHAT
@@ -123,6 +137,11 @@ def test_text_message_becomes_user_message_and_answer_reaches_chat(
         ("/hilfe", "/help"),
         ("/help", "/help"),
         (f"/help@{BOT_USERNAME}", "/help"),
+        ("/datenschutz", "/privacy_notice"),
+        (f"/datenschutz@{BOT_USERNAME}", "/privacy_notice"),
+        ("/loeschen", "/delete_my_data"),
+        ("/Loeschen", "/delete_my_data"),
+        ("/löschen", "/delete_my_data"),  # typed by hand (Telegram's commands have no umlauts)
         ("/restart", "/restart"),
     ],
 )
@@ -225,7 +244,7 @@ def test_group_messages_only_when_the_bot_is_addressed(
     channel.drain()
     messages = channel.assistant.messages
     assert [m.text for m in messages] == ["wo kann ich am Zoo parken?", "Und am Rathaus?", "/help"]
-    assert {m.sender_id for m in messages} == {str(Updates.GROUP_CHAT)}
+    assert {m.sender_id for m in messages} == {conversation(Updates.GROUP_CHAT)}
     assert {m.metadata["chat_type"] for m in messages} == {"supergroup"}
     assert telegram_double.sent_texts() == ["Gern geholfen."] * 3  # no hint for the sticker
 
@@ -476,3 +495,286 @@ def test_credentials_yml_entry_loads_through_rasa(
     [channel] = create_http_input_channels(None, str(credentials))
     assert not channel.config.enabled
     assert channel.config.api_base_url == "https://api.telegram.org/bot"
+
+
+# -- no Telegram id reaches Rasa -------------------------------------------------------------
+
+
+def test_rasa_never_sees_a_chat_id_or_a_user_id(
+    channel: ChannelHost, telegram_double: TelegramDouble, telegram_updates: Updates
+) -> None:
+    private_chat, group_chat, member = 73_918_462_051, -1_009_182_736_455, 64_519_283_746
+    group_message = telegram_updates.text(f"@{BOT_USERNAME} Parken am Zoo?", chat_id=group_chat,
+                                          chat_type="supergroup")  # fmt: skip
+    group_message["message"]["from"]["id"] = member
+    button = telegram_updates.callback('/feedback{"rating":"positive"}', chat_id=private_chat)
+    button["callback_query"]["from"]["id"] = member
+    for update in (
+        telegram_updates.text("Hallo", chat_id=private_chat),
+        group_message,
+        button,
+        telegram_updates.location(51.43, 6.77, chat_id=private_chat),
+    ):
+        channel.post(update)
+    channel.drain()
+    messages = channel.assistant.messages
+    assert len(messages) == 4
+    assert [m.sender_id for m in messages] == [
+        conversation(private_chat), conversation(group_chat),
+        conversation(private_chat), conversation(private_chat),
+    ]  # fmt: skip
+    for message in messages:
+        assert re.fullmatch(r"telegram-[0-9a-f]{32}", message.sender_id)
+        assert set(message.metadata) == {"chat_type", "update_type"}
+        seen_by_rasa = json.dumps(
+            [message.text, message.sender_id, message.metadata, message.message_id]
+        )
+        for private in (private_chat, group_chat, member):
+            assert str(private) not in seen_by_rasa
+            assert str(abs(private)) not in seen_by_rasa
+    # ... and the answers still reach the right chats
+    chats = [call.params["chat_id"] for call in telegram_double.calls("sendMessage")]
+    assert sorted(chats) == sorted([str(private_chat), str(group_chat)] + [str(private_chat)] * 2)
+
+
+def test_answers_go_to_the_updates_chat_whatever_recipient_rasa_names(
+    channel: ChannelHost, telegram_double: TelegramDouble, telegram_updates: Updates
+) -> None:
+    other_chat = 55_501_234
+
+    async def misdirected(message: Any) -> list[dict[str, Any]]:
+        # what a tampered tracker or a reused output channel could ask for
+        for recipient in (str(other_chat), conversation(other_chat), "telegram-0"):
+            await message.output_channel.send_text_message(recipient, "Antwort")
+        return []
+
+    channel.assistant.script = misdirected
+    try:
+        say(channel, telegram_updates.text("Hallo"))
+    finally:
+        channel.assistant.script = script
+    calls = telegram_double.calls("sendMessage")
+    assert [call.params["chat_id"] for call in calls] == [CHAT] * 3
+
+
+def test_the_channels_own_output_only_reaches_conversations_it_has_seen(
+    channel: ChannelHost, telegram_double: TelegramDouble, telegram_updates: Updates
+) -> None:
+    chat = 61_234_987
+    say(channel, telegram_updates.text("Hallo", chat_id=chat))
+    telegram_double.reset()
+    output = channel.channel.get_output_channel()
+    assert output is not None
+    # Rasa's recipient is the conversation id; a raw chat id (or anything else) reaches nobody.
+    for recipient in (conversation(chat), str(chat), str(Updates.PRIVATE_CHAT), "telegram-x"):
+        channel.run(output.send_text_message(recipient, "Erinnerung"))
+    assert [call.params["chat_id"] for call in telegram_double.calls("sendMessage")] == [str(chat)]
+
+
+# -- guard: size and rate before the assistant -----------------------------------------------
+
+
+def test_a_message_over_the_limit_never_reaches_the_assistant(
+    channel: ChannelHost, telegram_double: TelegramDouble, telegram_updates: Updates
+) -> None:
+    at_limit = "Parken " * (LIMITS.max_chars // 7) + "x" * (LIMITS.max_chars % 7)
+    assert len(at_limit) == LIMITS.max_chars
+    assert say(channel, telegram_updates.text(at_limit + "?")) == []
+    assert telegram_double.sent_texts() == [response_text(TOO_LONG)]
+    # ... also in a group, after the mention is removed, and as a command's argument
+    for typed, options in (
+        (f"@{BOT_USERNAME} {at_limit}", {"chat_type": "supergroup"}),
+        (f"/start {at_limit}", {}),
+    ):
+        assert say(channel, telegram_updates.text(typed, **options)) == []
+    assert telegram_double.sent_texts() == [response_text(TOO_LONG)] * 3
+    # exactly at the limit it goes through
+    [message] = say(channel, telegram_updates.text(at_limit))
+    assert message.text == at_limit.strip()
+
+
+@pytest.fixture
+def strict(telegram_double: TelegramDouble) -> Iterator[ChannelHost]:
+    """A channel allowing 3 messages per conversation and minute."""
+    config = TelegramConfig(
+        token=telegram_double.token, secret_token=SECRET, api_base_url=telegram_double.api_base_url
+    )
+    limits = Limits(max_chars=50, per_conversation=(3, 60), per_address=(3, 60))
+    channel = TelegramInput(config, guard=MessageGuard(limits), salt=SALT)
+    host = ChannelHost(channel, ScriptedAssistant(script)).start()
+    telegram_double.reset()
+    yield host
+    host.stop()
+
+
+def test_rate_limit_per_chat_covers_texts_commands_buttons_and_media(
+    strict: ChannelHost, telegram_double: TelegramDouble, telegram_updates: Updates
+) -> None:
+    chat, neighbour = 31_415_926, 27_182_818
+    flood = [
+        telegram_updates.text("Hallo", chat_id=chat),
+        telegram_updates.text("/datenschutz", chat_id=chat),
+        telegram_updates.callback("/affirm", chat_id=chat),
+        telegram_updates.callback("/deny", chat_id=chat),  # over the limit from here on
+        telegram_updates.text("/loeschen", chat_id=chat),
+        telegram_updates.sticker(chat_id=chat),
+        telegram_updates.text("x" * 60, chat_id=chat),  # too long and over the rate
+        telegram_updates.text("Hallo", chat_id=chat),
+    ]
+    for update in flood:
+        assert strict.post(update).status_code == 200
+    strict.drain()
+    assert [m.text for m in strict.assistant.messages] == ["Hallo", "/privacy_notice", "/affirm"]
+    texts = [c.params["text"] for c in telegram_double.calls("sendMessage")]
+    # three answers and one "please wait" -- not one per refused message
+    assert texts == ["Gern geholfen."] * 3 + [response_text(RATE_LIMITED)]
+    # every pressed button's spinner still stops
+    assert len(telegram_double.calls("answerCallbackQuery")) == 2
+
+    # another chat is not affected
+    message = say(strict, telegram_updates.text("Hallo", chat_id=neighbour))[-1]
+    assert message.sender_id == conversation(neighbour)
+
+
+def test_a_refused_button_press_is_answered_in_the_chat(
+    strict: ChannelHost, telegram_double: TelegramDouble, telegram_updates: Updates
+) -> None:
+    long_payload = '/transit_departures{"stop": "' + "Rathaus " * 10 + '"}'
+    key = strict.channel.callbacks.encode(long_payload)
+    assert say(strict, telegram_updates.callback(key)) == []
+    [answered] = telegram_double.calls("answerCallbackQuery")
+    assert answered.params.get("text") is None
+    assert telegram_double.sent_texts() == [response_text(TOO_LONG)]
+
+
+# -- group chats: nothing code-like comes back -----------------------------------------------
+
+
+def echoed(text: str) -> str:
+    return f"Sie schrieben: {text}\nNormalisiert: {text.upper().replace(' ', '-')}"
+
+
+def echo_script(message: Any) -> list[dict[str, Any]]:
+    """An assistant that repeats what it got, in the text, a button title and a payload, also
+    re-spaced and upper-cased (as a form would normalise an application number)."""
+    text = message.text
+    first_code = re.search(r"[A-Z0-9]{6}", text)
+    payload = f'/inform{{"c":"{first_code.group() if first_code else ""}"}}'
+    return [{"text": echoed(text), "buttons": [{"title": text[:40], "payload": payload}]}]
+
+
+CODE_MESSAGE = 'Vorgang du 2026 004711, Code K7M2Q9 <b>fett</b> /inform{"a":1}'
+
+
+def test_in_groups_code_like_tokens_are_not_echoed(
+    channel: ChannelHost, telegram_double: TelegramDouble, telegram_updates: Updates
+) -> None:
+    channel.assistant.script = echo_script
+    try:
+        say(channel, telegram_updates.text(f"@{BOT_USERNAME} {CODE_MESSAGE}", chat_type="group"))
+    finally:
+        channel.assistant.script = script
+    [sent] = telegram_double.calls("sendMessage")
+    [[button]] = sent.params["reply_markup"]["inline_keyboard"]
+    visible = json.dumps([sent.params["text"], button], ensure_ascii=False).lower()
+    for code in ("K7M2Q9", "004711", "<b>fett</b>", '{"a":1}', '{\\"a\\":1}'):
+        assert code.lower() not in visible, code
+    assert sent.params["text"].startswith("Sie schrieben: Vorgang du 2026 …, Code … ")
+    assert "Normalisiert: VORGANG-DU-2026-…,-CODE-…-…-…" in sent.params["text"]
+    assert button["text"] == "Vorgang du 2026 …, Code … <b>f"  # (the title is text[:40])
+    # the payload with the code went behind a key; pressing the button still sends it whole
+    assert button["callback_data"].startswith("~k:")
+    pressed = say(channel, telegram_updates.callback(button["callback_data"], chat_type="group"))
+    assert pressed[-1].text == '/inform{"c":"004711"}'
+
+
+def test_in_private_chats_answers_are_unchanged(
+    channel: ChannelHost, telegram_double: TelegramDouble, telegram_updates: Updates
+) -> None:
+    channel.assistant.script = echo_script
+    try:
+        say(channel, telegram_updates.text(CODE_MESSAGE))
+    finally:
+        channel.assistant.script = script
+    [sent] = telegram_double.calls("sendMessage")
+    assert sent.params["text"] == echoed(CODE_MESSAGE)
+    [[button]] = sent.params["reply_markup"]["inline_keyboard"]
+    assert button == {"text": CODE_MESSAGE[:40], "callback_data": '/inform{"c":"004711"}'}
+
+
+# -- webhook: secret first, body bounded -----------------------------------------------------
+
+
+def raw_request(channel: ChannelHost, head: str, body: bytes = b"", wait: float = 5.0) -> str:
+    """Send a request by hand (so the body can be announced but not sent) and return the status
+    line of the answer, or "" when none came within `wait` seconds."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", channel.port), timeout=wait) as sock:
+        sock.sendall(head.encode() + b"\r\n" + body)
+        try:
+            answer = sock.recv(4096)
+        except TimeoutError:
+            return ""
+    return answer.split(b"\r\n", 1)[0].decode()
+
+
+def head(secret: str | None, length: int | None = None, chunked: bool = False) -> str:
+    lines = [
+        "POST /webhooks/telegram/webhook HTTP/1.1",
+        "Host: 127.0.0.1",
+        "Content-Type: application/json",
+    ]
+    if secret is not None:
+        lines.append(f"X-Telegram-Bot-Api-Secret-Token: {secret}")
+    if length is not None:
+        lines.append(f"Content-Length: {length}")
+    if chunked:
+        lines.append("Transfer-Encoding: chunked")
+    return "\r\n".join(lines) + "\r\n"
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong-secret"])
+def test_without_the_secret_the_body_is_not_even_read(
+    channel: ChannelHost, secret: str | None
+) -> None:
+    # 50 MB announced, 10 bytes sent: an answer now means the secret was checked first
+    status = raw_request(channel, head(secret, length=50_000_000), b'{"update_i')
+    assert status == "HTTP/1.1 403 Forbidden"
+    assert channel.assistant.messages == []
+
+
+def test_an_announced_body_over_the_bound_is_refused_before_reading(channel: ChannelHost) -> None:
+    status = raw_request(channel, head(SECRET, length=MAX_BODY_BYTES + 1), b'{"update_i')
+    assert status == "HTTP/1.1 413 Request Entity Too Large"
+
+
+def test_a_chunked_body_over_the_bound_is_refused(channel: ChannelHost) -> None:
+    # no length announced: the channel counts while reading and stops past the bound
+    piece = b"x" * 16_384
+    chunks = b"".join(
+        b"%x\r\n%s\r\n" % (len(piece), piece) for _ in range(MAX_BODY_BYTES // len(piece) + 1)
+    )
+    status = raw_request(channel, head(SECRET, chunked=True), chunks)
+    assert status == "HTTP/1.1 413 Request Entity Too Large"
+    channel.drain()
+    assert channel.assistant.messages == []
+
+
+def test_the_secret_is_compared_in_constant_time(
+    channel: ChannelHost, telegram_updates: Updates, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import connectors.telegram as module
+
+    compared: list[tuple[bytes, bytes]] = []
+    real = module.hmac.compare_digest
+
+    def spy(a: bytes, b: bytes) -> bool:
+        compared.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(module.hmac, "compare_digest", spy)
+    assert channel.post(telegram_updates.text("Hallo"), secret="wrong").status_code == 403
+    assert channel.post(telegram_updates.text("Hallo")).status_code == 200
+    assert (b"wrong", SECRET.encode()) in compared
+    assert (SECRET.encode(), SECRET.encode()) in compared

@@ -13,9 +13,12 @@ from telegram.error import RetryAfter, TimedOut
 
 from connectors.telegram_api import TelegramApi, retry_after_seconds
 from connectors.telegram_config import TelegramConfig, TelegramConfigError
+from connectors.telegram_output import ChatRef, TelegramOutput
 from connectors.telegram_render import (
+    MASK,
     MAX_CALLBACK_BYTES,
     CallbackStore,
+    EchoFilter,
     inline_keyboard,
     split_message,
     utf16_length,
@@ -223,12 +226,119 @@ def test_photo_gets_the_hint_in_private_chats() -> None:
     assert isinstance(decision, Reply)
 
 
+def test_privacy_commands_become_their_intents() -> None:
+    updates = Updates()
+    for typed, payload in (
+        ("/datenschutz", "/privacy_notice"),
+        ("/DATENSCHUTZ", "/privacy_notice"),
+        ("/loeschen", "/delete_my_data"),
+        ("/löschen", "/delete_my_data"),
+        ("/Löschen bitte", "/delete_my_data"),
+        (f"/löschen@{BOT_USERNAME}", "/delete_my_data"),
+    ):
+        decision = _decide(updates.text(typed))
+        assert isinstance(decision, ToAssistant), typed
+        assert (decision.text, decision.typed) == (payload, typed)
+    # another bot's command and a word that only starts like one are not ours
+    assert isinstance(_decide(updates.text("/loeschen@other_bot", chat_type="group")), Ignore)
+    decision = _decide(updates.text("/löschenswert"))
+    assert isinstance(decision, ToAssistant) and decision.text == "/löschenswert"
+
+
+def test_the_typed_text_is_kept_for_the_size_limit() -> None:
+    decision = _decide(Updates().text(f"@{BOT_USERNAME}   Wann fährt die 903?", chat_type="group"))
+    assert isinstance(decision, ToAssistant)
+    assert decision.text == "Wann fährt die 903?"
+    assert decision.typed == f"@{BOT_USERNAME}   Wann fährt die 903?"
+    button = _decide(Updates().callback("/affirm"))
+    assert isinstance(button, ToAssistant) and button.typed is None
+
+
 def test_topic_messages_are_answered_in_their_topic() -> None:
     update = Updates().text("/hilfe", chat_type="supergroup")
     update["message"].update(is_topic_message=True, message_thread_id=77)
     decision = _decide(update)
     assert isinstance(decision, ToAssistant)
     assert decision.thread_id == 77
+
+
+# -- what a group chat must not see again ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("said", "answer", "shown"),
+    [
+        ("Code K7M2Q9", "Ihr Code K7M2Q9 ist ungültig.", f"Ihr Code {MASK} ist ungültig."),
+        ("code k7m2q9", "Code: K7M2Q9.", f"Code: {MASK}."),
+        ("du 2026 004711", "Vorgang DU-2026-004711", f"Vorgang DU-2026-{MASK}"),
+        ("DU-2026-004711", "Vorgang DU 2026 004711!", f"Vorgang {MASK}!"),
+        ("Tel 0203123456", "Rufen Sie 0203 123456 an", f"Rufen Sie {MASK} an"),
+        ("<script>x</script>", "Sie: <script>x</script>", f"Sie: {MASK}"),
+        ('/inform{"code": "AB12CD"}', "AB12CD", MASK),
+    ],
+)
+def test_code_like_tokens_are_masked(said: str, answer: str, shown: str) -> None:
+    echo = EchoFilter(said)
+    assert echo and echo.touches(answer)
+    assert echo.clean(answer) == shown
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Wann fährt die U79 ab Hbf?",
+        "Linie 903 um 08:15 am 23.11.2026",
+        "Parken in 47051 Duisburg, Königstraße 12a",
+        "Wie ist der Stand meines Antrags?",
+        "",
+    ],
+)
+def test_ordinary_words_and_numbers_are_not_code_like(said: str) -> None:
+    echo = EchoFilter(said, None)
+    assert not echo
+    assert echo.clean(said) == said
+
+
+def test_buttons_carrying_a_code_hide_it_behind_a_key() -> None:
+    store = CallbackStore()
+    echo = EchoFilter("mein Code ist K7M2Q9")
+    buttons = [
+        {"title": "Code K7M2Q9 prüfen", "payload": '/inform{"access_code":"K7M2Q9"}'},
+        {"title": "👍", "payload": '/feedback{"rating":"positive"}'},
+    ]
+    markup = inline_keyboard(buttons, store, echo)
+    assert markup is not None
+    first, second = [button for row in markup.inline_keyboard for button in row]
+    assert first.text == f"Code {MASK} prüfen"
+    assert first.callback_data.startswith("~k:") and "K7M2Q9" not in first.callback_data
+    assert store.decode(first.callback_data) == buttons[0]["payload"]
+    assert second.callback_data == buttons[1]["payload"]
+
+
+# -- the output channel sends to its chat only -------------------------------------------------
+
+
+async def test_output_sends_to_its_own_chat_or_a_known_conversation(
+    telegram_double: TelegramDouble,
+) -> None:
+    telegram_double.reset()
+    config = TelegramConfig(token=telegram_double.token, api_base_url=telegram_double.api_base_url)
+    api = TelegramApi(config)
+    try:
+        bound = TelegramOutput(api, CallbackStore(), ChatRef(424242))
+        await bound.send_text_message("777", "an 424242")  # the recipient id is not a chat id
+        known = {"telegram-abc": ChatRef(-100555, "supergroup", thread_id=9)}
+        mapped = TelegramOutput(api, CallbackStore(), chats=known)
+        await mapped.send_text_message("telegram-abc", "an die Gruppe")
+        await mapped.send_text_message("-100555", "an niemanden")
+        await mapped.send_image_url("424242", "https://example.org/a.png")
+        await TelegramOutput(api, CallbackStore()).send_text_message("424242", "an niemanden")
+    finally:
+        await api.close()
+    sent = [(c.params["chat_id"], c.params["text"]) for c in telegram_double.calls("sendMessage")]
+    assert sent == [("424242", "an 424242"), ("-100555", "an die Gruppe")]
+    assert telegram_double.calls("sendMessage")[1].params["message_thread_id"] == "9"
+    assert telegram_double.calls("sendPhoto") == []
 
 
 # -- retries (real HTTP against the double) ----------------------------------------------------
