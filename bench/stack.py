@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.launcher import environment, server_commands
+from bot.launcher import allowed_origins, environment, server_commands
 from tests.assistant.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,8 +39,14 @@ def stack_env(work: Path, **extra: str) -> dict[str, str]:
         OPENDATA_DATABASE_URL=f"sqlite:///{work / 'opendata.sqlite'}",
         TRACKER_DB=str(work / "tracker.sqlite"),
         FEEDBACK_DB_URL=f"sqlite:///{work / 'feedback.sqlite'}",
+        # The load shapes send up to ~60 messages a minute per conversation: measure answers,
+        # not the guard's refusals.
+        STADTLOTSE_RATE_CONVERSATION="1000000/60",
+        STADTLOTSE_RATE_ADDRESS="1000000/60",
         **extra,
     )
+    env.pop("STADTLOTSE_ALLOWED_ORIGINS", None)
+    env["STADTLOTSE_ALLOWED_ORIGINS"] = allowed_origins(env)  # the bench's own port
     return env
 
 

@@ -67,9 +67,15 @@ def local_secrets() -> dict[str, str]:
 
 
 def allowed_origins(env: dict[str, str]) -> str:
-    """Web origins allowed to use the assistant (CORS and the socket.io Origin check)."""
-    own = f"http://localhost:{env['RASA_PORT']} http://127.0.0.1:{env['RASA_PORT']}"
-    return env.get("STADTLOTSE_ALLOWED_ORIGINS", "").strip() or own
+    """Web origins allowed to use the assistant (CORS and the socket.io Origin check): the
+    configured ones, else the assistant's own (the proxy's in production). City pages that
+    embed the widget must be added to STADTLOTSE_ALLOWED_ORIGINS."""
+    configured = env.get("STADTLOTSE_ALLOWED_ORIGINS", "").strip()
+    if configured:
+        return configured
+    if env.get("STADTLOTSE_PRODUCTION") == "1":
+        return public_url(env)
+    return f"http://localhost:{env['RASA_PORT']} http://127.0.0.1:{env['RASA_PORT']}"
 
 
 def environment(production: bool = False) -> dict[str, str]:

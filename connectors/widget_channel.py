@@ -2,7 +2,8 @@
 
 The widget talks to Rasa's own socket.io channel; this input channel ("widget") only serves files
 under `/webhooks/widget/`, so city pages need nothing but one script tag pointing at the assistant.
-It never receives user messages itself. Register it in credentials.yml beside `socketio`:
+It never receives user messages itself. Register it in credentials.yml beside the guarded socket.io
+channel (`connectors.socketio_channel.GuardedSocketIOInput`):
 
     connectors.widget_channel.WidgetAssets: {}
 

@@ -213,6 +213,7 @@
     restart: ["M4 12a8 8 0 1 0 2.3-5.6", "M4 4v4h4"],
     pin: ["M12 22s7-6.2 7-12a7 7 0 0 0-14 0c0 5.8 7 12 7 12z", "M12 12.5a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5z"],
     send: ["M3 11l18-8-8 18-2-8-8-2z"],
+    trash: ["M4 7h16", "M9 7V4h6v3", "M6 7l1 13h10l1-13", "M10 11v6", "M14 11v6"],
   };
 
   var URL_PATTERN = /\[([^\]\n]{1,200})\]\((https?:\/\/[^\s)]+)\)|(https?:\/\/[^\s<>"'\u00a0]+)/g;
@@ -261,7 +262,13 @@
 
   // ---------------------------------------------------------------- UI
 
-  var ids = { panel: "stadtlotse-panel", title: "stadtlotse-title", input: "stadtlotse-input", notice: "stadtlotse-notice-title" };
+  var ids = {
+    panel: "stadtlotse-panel",
+    title: "stadtlotse-title",
+    input: "stadtlotse-input",
+    notice: "stadtlotse-notice-title",
+    deleteHint: "stadtlotse-delete-hint",
+  };
 
   var root = el("aside", "sl-root");
   root.id = "stadtlotse-widget";
@@ -295,8 +302,9 @@
   heading.appendChild(el("p", "sl-subtitle", config.subtitle));
   var restartButton = el("button", "sl-icon-button sl-restart");
   restartButton.type = "button";
-  restartButton.setAttribute("aria-label", "Neues Gespräch beginnen (Verlauf löschen)");
-  restartButton.title = "Neues Gespräch";
+  // Only forgets locally; "Meine Daten löschen" (toolbar) deletes the conversation on the server.
+  restartButton.setAttribute("aria-label", "Neues Gespräch beginnen (Verlauf nur in diesem Browser löschen)");
+  restartButton.title = "Neues Gespräch (löscht den Verlauf nur in diesem Browser)";
   restartButton.appendChild(icon(ICONS.restart));
   var closeButton = el("button", "sl-icon-button sl-close");
   closeButton.type = "button";
@@ -325,8 +333,8 @@
       "Ihre Nachrichten gehen an den Chat-Server der Stadt und werden dort verarbeitet, um Ihre " +
         "Fragen zu beantworten. In diesem Browser-Tab speichern wir nur eine zufällige " +
         "Gesprächskennung und den Gesprächsverlauf – bis Sie den Tab schließen, höchstens 24 " +
-        "Stunden, oder bis Sie „Neues Gespräch“ wählen. Bitte geben Sie keine sensiblen " +
-        "persönlichen Daten ein."
+        "Stunden, oder bis Sie „Neues Gespräch“ wählen. Auf dem Server löschen Sie das Gespräch " +
+        "mit „Meine Daten löschen“. Bitte geben Sie keine sensiblen persönlichen Daten ein."
     )
   );
   var noticeActions = el("p", "sl-notice__actions");
@@ -356,9 +364,23 @@
   locationButton.type = "button";
   locationButton.appendChild(icon(ICONS.pin));
   locationButton.appendChild(el("span", null, "Standort teilen"));
+  // Asks the assistant to delete this conversation on the server; it asks back before deleting.
+  var deleteButton = el("button", "sl-button sl-button--secondary sl-delete");
+  deleteButton.type = "button";
+  deleteButton.appendChild(icon(ICONS.trash));
+  deleteButton.appendChild(el("span", null, "Meine Daten löschen"));
+  deleteButton.setAttribute("aria-describedby", ids.deleteHint);
+  var deleteHint = el(
+    "span",
+    "sl-sr-only",
+    "Löscht dieses Gespräch und Ihre Bewertungen auf dem Server. Der Assistent fragt vorher nach."
+  );
+  deleteHint.id = ids.deleteHint;
   var footerPrivacy = link(config.privacyUrl, "Datenschutz");
   footerPrivacy.classList.add("sl-footer-link");
   toolbar.appendChild(locationButton);
+  toolbar.appendChild(deleteButton);
+  toolbar.appendChild(deleteHint);
   toolbar.appendChild(footerPrivacy);
   // Visible, politely announced notes on local actions (e.g. location not available).
   var status = el("p", "sl-status");
@@ -610,6 +632,9 @@
       var message = fromBot(payload);
       if (message) showBotMessage(message);
     });
+    // The server deleted the conversation ("Meine Daten löschen" confirmed) and confirms a new
+    // session next: forget the stored one, as "Neues Gespräch" does.
+    socket.on("conversation_deleted", forgetDeletedConversation);
     socket.on("disconnect", function (reason) {
       if (reason !== "io client disconnect") setOnline(false);
     });
@@ -736,6 +761,31 @@
     launcher.focus();
   }
 
+  /** Forget the stored conversation after the server deleted it. The bot's last words (the
+   * confirmation) stay on screen as the start of the new conversation. */
+  function forgetDeletedConversation() {
+    var lastUser = -1;
+    state.history.forEach(function (message, index) {
+      if (message.from === "user") lastUser = index;
+    });
+    var closing = state.history.slice(lastUser + 1).map(function (message) {
+      return { from: "bot", text: message.text, image: message.image, replies: [], requestLocation: false };
+    });
+    var noticeSeen = state.noticeSeen;
+    queue = [];
+    store.clear();
+    state = emptyState();
+    state.noticeSeen = noticeSeen;
+    state.open = !panel.hidden;
+    state.history = closing;
+    persist(true);
+    restoreHistory();
+    hideTyping();
+    status.textContent = "";
+    live.appendChild(el("p", null, "Auch der Verlauf in diesem Browser wurde gelöscht."));
+    if (!panel.hidden && !root.contains(document.activeElement)) input.focus();
+  }
+
   function restart() {
     disconnect();
     queue = [];
@@ -783,6 +833,10 @@
     input.focus();
   });
   locationButton.addEventListener("click", shareLocation);
+  deleteButton.addEventListener("click", function () {
+    sendMessage("/delete_my_data", "Meine Daten löschen");
+    input.focus();
+  });
 
   // ---------------------------------------------------------------- start
 

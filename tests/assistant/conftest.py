@@ -95,13 +95,15 @@ def api_headers() -> dict[str, str]:
 def stack_environment(tmp: Path) -> dict[str, str]:
     """Environment of a test stack: free ports, temporary databases, pinned clock."""
     sys.path.insert(0, str(ROOT))
-    from bot.launcher import environment
+    from bot.launcher import allowed_origins, environment
 
     env = environment()
     ports = {
         name: str(free_port()) for name in ("OPENDATA_PORT", "ACTION_SERVER_PORT", "RASA_PORT")
     }
     env.update(ports)
+    env.pop("STADTLOTSE_ALLOWED_ORIGINS", None)
+    env["STADTLOTSE_ALLOWED_ORIGINS"] = allowed_origins(env)  # the stack's own port
     env.update(
         OPENDATA_URL=f"http://127.0.0.1:{ports['OPENDATA_PORT']}",
         OPENDATA_DATABASE_URL=f"sqlite:///{tmp / 'opendata.sqlite'}",

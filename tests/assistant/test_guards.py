@@ -260,3 +260,39 @@ def test_the_proxy_terminates_tls_when_given_a_certificate(tmp_path: Path) -> No
     assert "listen 8080 ssl;" in config
     assert "ssl_certificate /etc/ssl/c.pem;" in config
     assert "Strict-Transport-Security" in config
+
+
+# -- socket.io: holes of the pinned python-socketio / python-engineio ------------------------
+
+
+def test_binary_socketio_packets_are_refused_and_never_kept() -> None:
+    import asyncio
+
+    from connectors.socketio_channel import BoundedAsyncServer
+
+    server = BoundedAsyncServer(async_mode="asgi")
+    # A BINARY_EVENT that announces a billion attachments, then one attachment.
+    asyncio.run(server._handle_eio_message("eio-1", '51000000000-["user_uttered",{}]'))
+    asyncio.run(server._handle_eio_message("eio-1", b"\x00" * 1024))
+    assert server._binary_packet == {}
+
+
+def test_a_pong_flood_keeps_one_pending_heartbeat() -> None:
+    import asyncio
+
+    import engineio
+    import engineio.asyncio_socket
+
+    import connectors.socketio_channel  # noqa: F401  (installs the heartbeat fix)
+
+    started: list = []
+    server = engineio.AsyncServer(async_mode="asgi")
+    server.start_background_task = started.append  # type: ignore[method-assign]
+    socket = engineio.asyncio_socket.AsyncSocket(server, "sid")
+    for _ in range(1000):
+        socket.schedule_ping()
+    assert len(started) == 1
+    server.ping_interval = 0
+    asyncio.run(started[0]())  # the heartbeat runs (and sends its PING)...
+    socket.schedule_ping()  # ...then the client's PONG schedules exactly the next one
+    assert len(started) == 2

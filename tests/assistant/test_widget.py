@@ -1,8 +1,10 @@
-"""The chat widget in Debian chromium against Rasa's socket.io channel (fixture `rasa_url`).
+"""The chat widget in Debian chromium against the assistant's guarded socket.io channel (fixture
+`widget_rasa`).
 
 Conversation, quick replies, reload memory, keyboard-only use, location sharing, axe-core,
-200 % zoom / 320 px, reduced motion. Screenshots go to build/screenshots/
-(docs/screenshots/ with STADTLOTSE_UPDATE_SCREENSHOTS=1).
+200 % zoom / 320 px, reduced motion, "Meine Daten löschen", and the Origin check: the widget on a
+page of an allowed city origin works, on any other origin it cannot connect. Screenshots go to
+build/screenshots/ (docs/screenshots/ with STADTLOTSE_UPDATE_SCREENSHOTS=1).
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
 import pytest
 
 # Helper asserts in widget_support get pytest's rich failure messages.
@@ -18,11 +19,15 @@ pytest.register_assert_rewrite("tests.assistant.widget_support")
 
 from tests.assistant.widget_support import (  # noqa: E402
     DUISBURG_HBF,
+    SocketClient,
+    StaticServer,
+    WidgetRasa,
     ask,
     bot_texts,
     demo_url,
     new_context,
     open_widget,
+    port_of,
     run_axe,
     screenshot,
     session_id,
@@ -34,6 +39,7 @@ from tests.assistant.widget_support import (  # noqa: E402
 pytest_plugins = ["tests.assistant.widget_support"]
 
 PARKING_QUESTION = "Wo ist am Hauptbahnhof noch frei?"
+NEW_CONVERSATION = "Neues Gespräch beginnen (Verlauf nur in diesem Browser löschen)"
 
 
 def active(page: Any) -> dict[str, Any]:
@@ -47,12 +53,9 @@ def active(page: Any) -> dict[str, Any]:
     )
 
 
-def user_events(rasa_url: str, sender: str) -> list[dict[str, Any]]:
-    tracker = httpx.get(f"{rasa_url}/conversations/{sender}/tracker", timeout=10).json()
-    return [event for event in tracker["events"] if event["event"] == "user"]
-
-
-def test_conversation_with_quick_reply_survives_reload(page: Any, rasa_url: str) -> None:
+def test_conversation_with_quick_reply_survives_reload(
+    page: Any, rasa_url: str, widget_rasa: WidgetRasa
+) -> None:
     page.goto(demo_url(rasa_url))
     open_widget(page)
     ask(page, PARKING_QUESTION)
@@ -81,7 +84,7 @@ def test_conversation_with_quick_reply_survives_reload(page: Any, rasa_url: str)
     # The same conversation continues: the new socket joins the session's room again.
     wait_online(page)
     ask(page, PARKING_QUESTION)
-    texts = [event["text"] for event in user_events(rasa_url, sender)]
+    texts = [event["text"] for event in widget_rasa.user_events(sender)]
     assert texts[0] == PARKING_QUESTION
     assert texts[1].startswith("/feedback")
     assert texts[-1] == PARKING_QUESTION
@@ -148,17 +151,18 @@ def test_tab_order_follows_the_panel_and_does_not_trap(page: Any, rasa_url: str)
     page.keyboard.press("Enter")
     page.locator(".sl-launcher").focus()
     names = []
-    for _ in range(9):
+    for _ in range(10):
         page.keyboard.press("Tab")
         focus = active(page)
         names.append(focus["label"] or focus["id"] or focus["text"])
     assert names == [
-        "Neues Gespräch beginnen (Verlauf löschen)",
+        NEW_CONVERSATION,
         "Chat schließen",
         "Datenschutzhinweise lesen (öffnet neues Fenster)",
         "Verstanden",
         "Gesprächsverlauf",  # the scrollable history, so it can be scrolled by keyboard
         "Standort teilen",
+        "Meine Daten löschen",
         "Datenschutz (öffnet neues Fenster)",
         "stadtlotse-input",
         "Senden",
@@ -184,7 +188,7 @@ def test_new_bot_messages_are_announced_politely(page: Any, rasa_url: str) -> No
     assert page.locator("#stadtlotse-widget").get_attribute("lang") == "de"
 
 
-def test_share_location(browser: Any, rasa_url: str) -> None:
+def test_share_location(browser: Any, rasa_url: str, widget_rasa: WidgetRasa) -> None:
     context = new_context(browser, geolocation=DUISBURG_HBF, permissions=["geolocation"])
     try:
         page = context.new_page()
@@ -195,7 +199,7 @@ def test_share_location(browser: Any, rasa_url: str) -> None:
         assert user_texts(page) == ["Standort geteilt"]  # coordinates are not shown or kept
         stored = page.evaluate("() => sessionStorage.getItem('stadtlotse.v1')")
         assert "51.43" not in stored
-        events = user_events(rasa_url, session_id(page))
+        events = widget_rasa.user_events(session_id(page))
         text = events[-1]["text"]
         assert text.startswith("/share_location{")
         assert json.loads(text.removeprefix("/share_location")) == {
@@ -254,7 +258,14 @@ def test_zoom_and_narrow_screens_need_no_horizontal_scrolling(
         page.locator(".sl-reply").first.wait_for()
         width = viewport["width"]
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width
-        for selector in (".sl-panel", "#stadtlotse-input", ".sl-send", ".sl-close", ".sl-location"):
+        for selector in (
+            ".sl-panel",
+            "#stadtlotse-input",
+            ".sl-send",
+            ".sl-close",
+            ".sl-location",
+            ".sl-delete",
+        ):
             box = page.locator(selector).bounding_box()
             assert box is not None, selector
             assert box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, selector
@@ -289,12 +300,14 @@ def test_reduced_motion_is_respected(
         context.close()
 
 
-def test_new_conversation_clears_the_stored_history(page: Any, rasa_url: str) -> None:
+def test_new_conversation_clears_the_stored_history(
+    page: Any, rasa_url: str, widget_rasa: WidgetRasa
+) -> None:
     page.goto(demo_url(rasa_url))
     open_widget(page)
     ask(page, PARKING_QUESTION)
     first = session_id(page)
-    page.get_by_role("button", name="Neues Gespräch beginnen (Verlauf löschen)").click()
+    page.get_by_role("button", name=NEW_CONVERSATION).click()
     assert page.locator(".sl-message").count() == 0
     wait_online(page)
     second = session_id(page)
@@ -303,3 +316,109 @@ def test_new_conversation_clears_the_stored_history(page: Any, rasa_url: str) ->
     assert stored["history"] == []
     assert page.evaluate("() => Object.keys(localStorage).length") == 0
     assert page.context.cookies() == []
+    # "Neues Gespräch" only forgets locally: the conversation is still on the server.
+    assert [e["text"] for e in widget_rasa.user_events(first)] == [PARKING_QUESTION]
+
+
+def action_server_can_delete() -> bool:
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    return "action_delete_conversation" in executor.actions
+
+
+def test_delete_my_data_asks_first_and_keeps_everything_on_no(
+    page: Any, widget_rasa: WidgetRasa
+) -> None:
+    if widget_rasa.testbot:
+        pytest.skip("the test bot has no privacy intents")
+    page.goto(demo_url(widget_rasa.url))
+    open_widget(page)
+    ask(page, PARKING_QUESTION)
+    page.get_by_role("button", name="👍").wait_for()
+    sender = session_id(page)
+    button = page.get_by_role("button", name="Meine Daten löschen", exact=True)
+    assert "fragt vorher nach" in button.evaluate(
+        "b => document.getElementById(b.getAttribute('aria-describedby')).textContent"
+    )
+    button.focus()
+    page.keyboard.press("Enter")
+    yes = page.get_by_role("button", name="Ja, löschen")
+    yes.wait_for()
+    assert page.get_by_role("button", name="Nein, behalten").is_visible()
+    assert user_texts(page)[-1] == "Meine Daten löschen"
+    live = page.locator("#stadtlotse-widget [aria-live='polite']").inner_text()
+    assert "löschen?" in live and "Ja, löschen" in live  # the question and its buttons are read
+    assert widget_rasa.user_events(sender)[-1]["parse_data"]["intent"]["name"] == "delete_my_data"
+    assert run_axe(page) == []
+
+    page.get_by_role("button", name="Nein, behalten").click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.sl-message--bot')].some("
+        "m => m.innerText.includes('nichts gelöscht'))"
+    )
+    assert session_id(page) == sender  # nothing forgotten
+    assert user_texts(page)[0] == PARKING_QUESTION
+    assert widget_rasa.user_events(sender)[0]["text"] == PARKING_QUESTION
+
+
+def test_delete_my_data_deletes_and_the_widget_forgets_the_session(
+    page: Any, widget_rasa: WidgetRasa
+) -> None:
+    if widget_rasa.testbot or not action_server_can_delete():
+        pytest.skip("needs the assistant's action_delete_conversation")
+    page.goto(demo_url(widget_rasa.url))
+    open_widget(page)
+    ask(page, PARKING_QUESTION)
+    sender = session_id(page)
+    page.get_by_role("button", name="Meine Daten löschen", exact=True).click()
+    page.get_by_role("button", name="Ja, löschen").click()
+    page.wait_for_function(
+        "s => { const v = JSON.parse(sessionStorage.getItem('stadtlotse.v1') || 'null');"
+        " return v && v.sessionId && v.sessionId !== s; }",
+        arg=sender,
+    )
+    assert "gelöscht" in bot_texts(page)[-1]
+    assert user_texts(page) == []  # the old conversation is gone from the screen and storage
+    stored = json.loads(page.evaluate("() => sessionStorage.getItem('stadtlotse.v1')"))
+    assert [m["from"] for m in stored["history"]] == ["bot"]
+    assert widget_rasa.user_events(sender) == []  # and from the server
+    with SocketClient(widget_rasa.url) as client:  # the old id is no longer a key
+        assert client.request_session(sender) != sender
+    ask(page, "Hallo")  # a new conversation under the new id
+    assert [e["text"] for e in widget_rasa.user_events(session_id(page))] == ["Hallo"]
+
+
+def test_widget_on_an_allowed_city_page_works(page: Any, widget_rasa: WidgetRasa) -> None:
+    if widget_rasa.city_origin is None:
+        pytest.skip("this Rasa has no city origin (set STADTLOTSE_WIDGET_CITY_ORIGIN)")
+    with StaticServer(widget_rasa.url, port=port_of(widget_rasa.city_origin)) as city:
+        page.goto(f"{city.url}/widget")
+        open_widget(page)
+        ask(page, PARKING_QUESTION)
+        assert page.evaluate("() => location.origin") == widget_rasa.city_origin
+        texts = [e["text"] for e in widget_rasa.user_events(session_id(page))]
+        assert texts == [PARKING_QUESTION]
+
+
+def test_widget_on_a_foreign_origin_cannot_connect(page: Any, widget_rasa: WidgetRasa) -> None:
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    with StaticServer(widget_rasa.url) as foreign:  # any other port is another origin
+        page.goto(f"{foreign.url}/widget")
+        open_widget(page)
+        page.locator("#stadtlotse-input").fill(PARKING_QUESTION)
+        page.locator("#stadtlotse-input").press("Enter")
+        page.wait_for_function(
+            "() => document.querySelector('.sl-banner').innerText.includes('nicht erreichbar')",
+            timeout=20000,
+        )
+        page.wait_for_timeout(3000)  # the widget keeps retrying; none may get through
+        assert page.locator(".sl-message--pending").count() == 1
+        assert bot_texts(page) == []
+        assert session_id(page) is None  # the server never confirmed a session
+        assert page.locator("#stadtlotse-widget").get_attribute("data-state") != "online"
+        # The server refused the WebSocket handshake; the long-polling fallback got no CORS grant.
+        assert any("Unexpected response code: 400" in line for line in console), console
+        assert any("blocked by CORS policy" in line for line in console), console

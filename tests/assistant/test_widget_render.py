@@ -1,12 +1,14 @@
-"""Safe rendering, custom payloads, CSP and outages, against the scripted socket.io FakeBot.
+"""Safe rendering, custom payloads, CSP, outages and "Meine Daten löschen", against FakeBot.
 
-FakeBot speaks Rasa's socket.io protocol (session_request/confirm, rooms, user_uttered,
-bot_uttered) and serves the widget through the real WidgetAssets blueprint, so these tests can send
-markup, custom payloads and go offline on purpose.
+FakeBot is the project's guarded socket.io channel (connectors/socketio_channel.py: signed
+sessions, origins, limits) with a scripted bot behind it instead of Rasa's NLU, and serves the
+widget through the real WidgetAssets blueprint, so these tests can send markup, custom payloads,
+end a session as a deletion does, and go offline on purpose.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -17,12 +19,15 @@ pytest.register_assert_rewrite("tests.assistant.widget_support")
 from tests.assistant.widget_support import (  # noqa: E402
     DUISBURG_HBF,
     MARKUP_MESSAGES,
+    ROOT,
     FakeBot,
+    SocketClient,
     ask,
     bot_texts,
     demo_url,
     new_context,
     open_widget,
+    session_id,
     user_texts,
     wait_for_bot_count,
     wait_online,
@@ -214,3 +219,76 @@ def test_unreachable_before_the_first_open(page: Any, fake_bot: FakeBot) -> None
     assert page.locator(".sl-banner").inner_text() == ""
     ask(page, "wieder da")
     assert bot_texts(page) == ["Echo: wieder da"]
+
+
+def test_meine_daten_loeschen_by_keyboard_then_the_widget_forgets_the_session(
+    page: Any, fake_bot: FakeBot
+) -> None:
+    page.goto(demo_url(fake_bot.url))
+    open_widget(page)
+    ask(page, "hallo")
+    old = session_id(page)
+    for _ in range(12):
+        page.keyboard.press("Shift+Tab")
+        if page.evaluate("() => document.activeElement.innerText") == "Meine Daten löschen":
+            break
+    else:
+        pytest.fail("'Meine Daten löschen' is not reachable with the keyboard")
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Ja, löschen").wait_for()
+    assert fake_bot.received()[-1]["message"] == "/delete_my_data"
+    for _ in range(12):
+        page.keyboard.press("Shift+Tab")
+        if page.evaluate("() => document.activeElement.innerText") == "Ja, löschen":
+            break
+    else:
+        pytest.fail("the confirmation button is not reachable with Shift+Tab")
+    page.keyboard.press("Enter")
+
+    page.wait_for_function(
+        "s => { const v = JSON.parse(sessionStorage.getItem('stadtlotse.v1') || 'null');"
+        " return v && v.sessionId && v.sessionId !== s; }",
+        arg=old,
+    )
+    new = session_id(page)
+    assert bot_texts(page) == [fake_bot_deleted_text(fake_bot)]  # only the confirmation stays
+    assert user_texts(page) == []
+    stored = json.loads(page.evaluate("() => sessionStorage.getItem('stadtlotse.v1')"))
+    assert [m["text"] for m in stored["history"]] == bot_texts(page)
+    live = page.locator("#stadtlotse-widget [aria-live='polite']").inner_text()
+    assert "Verlauf in diesem Browser wurde gelöscht" in live
+    assert page.evaluate("() => document.activeElement.id") == "stadtlotse-input"
+
+    fake_bot.forget()
+    ask(page, "neu")  # the conversation goes on under the new session, not the deleted one
+    assert fake_bot.received() == [{"message": "neu", "sender_id": fake_bot.sender_id(new)}]
+    page.reload()
+    page.locator(".sl-panel").wait_for(state="visible")
+    assert user_texts(page) == ["neu"]
+    with SocketClient(fake_bot.url) as client:  # the deleted session's id is refused from now on
+        assert client.request_session(old) != old
+
+
+def fake_bot_deleted_text(bot: FakeBot) -> str:
+    from rasa.shared.core.domain import Domain
+
+    template = Domain.load(str(ROOT / "domain.yml")).responses["utter_data_deleted"][0]["text"]
+    return template.format(messages=2, ratings=0)
+
+
+def test_restored_session_continues_after_a_server_restart(page: Any, fake_bot: FakeBot) -> None:
+    """The signed session id stays valid across a restart (same CLIENT_KEY_SALT)."""
+    page.goto(demo_url(fake_bot.url))
+    open_widget(page)
+    ask(page, "hallo")
+    before = session_id(page)
+    fake_bot.stop()
+    fake_bot.start()
+    page.reload()
+    wait_online(page, timeout=30000)
+    assert session_id(page) == before
+    ask(page, "wieder da")
+    assert fake_bot.received()[-1] == {
+        "message": "wieder da",
+        "sender_id": fake_bot.sender_id(before),
+    }
