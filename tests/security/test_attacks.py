@@ -149,11 +149,9 @@ def test_cross_origin_requests_get_no_cors_grant(layout: Layout) -> None:
             json={"sender": "x", "message": "hallo"} if method == "POST" else None,
             timeout=10,
         )
-        assert answer.headers.get("access-control-allow-origin") not in (EVIL_ORIGIN, "*"), path
-        assert (
-            "access-control-allow-credentials" not in answer.headers
-            or answer.headers.get("access-control-allow-origin") == layout.url
-        )
+        granted = answer.headers.get("access-control-allow-origin")
+        # A browser lets the page read an answer only with an Allow-Origin naming the page.
+        assert granted in (None, layout.url), (path, granted)
 
 
 def test_the_socketio_handshake_refuses_a_foreign_origin(layout: Layout) -> None:
