@@ -43,7 +43,7 @@ from bot.redaction import (
     is_word,
     redact_text,
 )
-from tests.assistant.conftest import ROOT, VENV, Stack, free_port, wait_for
+from tests.assistant.conftest import ROOT, VENV, Stack, api_headers, free_port, wait_for
 from tests.assistant.test_persistence import (  # noqa: F401  (a fixture)
     raw_bytes,
     secure_delete_off_by_default,
@@ -641,7 +641,17 @@ def test_no_code_anywhere_after_100_status_conversations(debug_stack: DebugStack
     assert len(published) == stored[0]  # every stored event was published
     with sqlite3.connect(feedback_db) as db:
         assert db.execute("SELECT count(*) FROM feedback").fetchone()[0] == 20
+    with sqlite3.connect(tracker_db) as db:
+        senders = [row[0] for row in db.execute("SELECT DISTINCT sender_id FROM events")]
+    api_output = [
+        httpx.get(
+            f"{debug_stack.url}/conversations/{sender}/tracker", headers=api_headers(), timeout=10
+        ).text
+        for sender in senders
+    ]
+    assert all('"events"' in output for output in api_output)
     sources = {
+        "Rasa's HTTP API (trackers)": "\n".join(api_output),
         "tracker database": raw_bytes(tracker_db).decode("utf-8", "replace"),
         "feedback database": raw_bytes(feedback_db).decode("utf-8", "replace"),
         "event broker queue": json.dumps(published, ensure_ascii=False),

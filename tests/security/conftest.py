@@ -28,6 +28,7 @@ from tests.assistant.conftest import (  # noqa: F401  (trained_model is a fixtur
     trained_model,
     wait_for,
 )
+from tests.assistant.widget_support import browser  # noqa: F401  (a fixture)
 
 TELEGRAM_SECRET = "stadtlotse-security-suite-secret"
 
