@@ -452,7 +452,7 @@ def test_meine_daten_loeschen_leaves_no_row_of_the_conversation(stack: Stack) ->
 
     assert "endgültig löschen" in texts(stack.say(sender, "Meine Daten löschen"))
     answer = texts(stack.say(sender, "Ja"))
-    assert "Erledigt" in answer and "(9 Nachrichten, 1 Bewertungen)" in answer
+    assert "Erledigt" in answer and "Nachrichten: 9, gelöschte Bewertungen: 1." in answer
     assert tracker_rows(tracker_db, sender_id) == []
     assert stack_feedback_rows(stack.env, sender_id) == 0
     assert marker.encode() not in raw_bytes(Path(tracker_db))
