@@ -321,7 +321,8 @@ def main() -> None:
     build_and_train(environment())
     env = stack_env(work)
     bare = bare_assistant(work, env)
-    keep = args.training_only and RESULTS.exists()
+    # A partial run keeps the other part's figures (each part records when it was measured).
+    keep = (args.training_only or args.skip_training) and RESULTS.exists()
     results = json.loads(RESULTS.read_text()) if keep else {}
     results["machine"] = {
         "python": platform.python_version(),

@@ -114,6 +114,9 @@ def main(argv: list[str] | None = None) -> None:
         level=os.environ.get("ACTION_SERVER_LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)-8s %(name)s - %(message)s",
     )
+    # httpx logs every request URL at INFO: query strings carry what citizens typed (stop and
+    # place names), and a line per API call costs time. Failures are logged by the clients.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     app = create_app(os.environ.get("ACTION_SERVER_SECRET", "").strip(), args.actions)
     print(f"Action server on http://127.0.0.1:{args.port}", file=sys.stderr, flush=True)
     app.run("127.0.0.1", args.port, access_log=False, workers=1)
