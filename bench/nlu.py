@@ -21,6 +21,8 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from bench.overlap import find_overlaps, heldout_examples, training_examples
+
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT = ROOT / "bench" / "data" / "nlu_heldout.yml"
 RESULTS = ROOT / "bench" / "results" / "nlu.json"
@@ -53,6 +55,13 @@ async def evaluate(model: Path) -> dict:
     data = load_data(str(HELDOUT))
     examples = [e for e in data.training_examples if e.get("intent")]
     print(f"held-out set: {len(examples)} messages, {len(data.intents)} intents", flush=True)
+    overlaps = find_overlaps(heldout_examples(HELDOUT), training_examples())
+    if overlaps:
+        print(
+            f"WARNING: {len(overlaps)} held-out messages duplicate training examples "
+            "(bench/overlap.py): the figures below overstate generalisation",
+            flush=True,
+        )
     agent = Agent.load(str(model))
     correct = 0
     correct_before_fallback = 0
@@ -111,6 +120,7 @@ async def evaluate(model: Path) -> dict:
     token_f1 = 2 * token_p * token_r / (token_p + token_r) if token_p + token_r else 0.0
     return {
         "messages": len(examples),
+        "duplicates_of_training": len(overlaps),
         "entity_token_f1": token_f1,
         "entity_token_precision": token_p,
         "entity_token_recall": token_r,

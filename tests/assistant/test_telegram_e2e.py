@@ -186,7 +186,7 @@ def test_loeschen_deletes_this_chats_conversation(stack: Stack) -> None:
     post_update(stack, updates.callback("/affirm", chat_id=chat))
     done = answers(stack, chat, count=3)[-1]
     assert done.startswith("Erledigt:")
-    assert "(3 Nachrichten" in done  # the question, /loeschen and the confirmation
+    assert "Gelöschte Nachrichten: 3," in done  # the question, /loeschen and the confirmation
     eventually(lambda: telegram_id(stack, chat) not in stored(stack))
     assert question not in stored(stack)
 
