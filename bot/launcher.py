@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
@@ -66,7 +67,7 @@ def local_secrets() -> dict[str, str]:
     return known
 
 
-def allowed_origins(env: dict[str, str]) -> str:
+def allowed_origins(env: Mapping[str, str]) -> str:
     """Web origins allowed to use the assistant (CORS and the socket.io Origin check): the
     configured ones, else the assistant's own (the proxy's in production). City pages that
     embed the widget must be added to STADTLOTSE_ALLOWED_ORIGINS."""
@@ -75,7 +76,8 @@ def allowed_origins(env: dict[str, str]) -> str:
         return configured
     if env.get("STADTLOTSE_PRODUCTION") == "1":
         return public_url(env)
-    return f"http://localhost:{env['RASA_PORT']} http://127.0.0.1:{env['RASA_PORT']}"
+    port = env.get("RASA_PORT", "").strip() or "5005"
+    return f"http://localhost:{port} http://127.0.0.1:{port}"
 
 
 def environment(production: bool = False) -> dict[str, str]:
@@ -246,7 +248,7 @@ def wait_until_ready(env: dict[str, str], timeout: float = 300) -> bool:
     return not pending
 
 
-def public_url(env: dict[str, str]) -> str:
+def public_url(env: Mapping[str, str]) -> str:
     """Where citizens reach the assistant: the proxy in production, Rasa itself otherwise."""
     if env.get("STADTLOTSE_PRODUCTION") != "1":
         return f"http://localhost:{env['RASA_PORT']}"

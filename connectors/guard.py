@@ -117,6 +117,13 @@ def conversation_id(channel: str, external_id: str, salt: str | None = None) -> 
     return f"{channel}-{digest[:32]}"
 
 
+def credential(value: Any) -> str:
+    """A credentials.yml value: stripped; empty when unset (Rasa expands an unset ${VAR} to "",
+    and an unexpanded reference is as good as unset)."""
+    text = "" if value is None else str(value).strip()
+    return "" if text.startswith("${") else text
+
+
 def client_address(peer: str | None, headers: Any) -> str | None:
     """The citizen's address for the address rate limit: the X-Real-IP a trusted local proxy
     (nginx) sets, else the peer. None for a local client without a proxy (the Rasa shell, tests

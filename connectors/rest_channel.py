@@ -23,16 +23,17 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from connectors.guard import MessageGuard, client_address, conversation_id, response_text
+from connectors.guard import (
+    MessageGuard,
+    client_address,
+    conversation_id,
+    credential,
+    response_text,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 128
-
-
-def _clean(value: Any) -> str:
-    text = "" if value is None else str(value).strip()
-    return "" if text.startswith("${") else text
 
 
 class GuardedRestInput(InputChannel):
@@ -42,7 +43,7 @@ class GuardedRestInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        return cls(token=_clean((credentials or {}).get("token")))
+        return cls(token=credential((credentials or {}).get("token")))
 
     def __init__(self, token: str = "", guard: MessageGuard | None = None) -> None:
         self.token = token

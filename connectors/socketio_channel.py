@@ -52,7 +52,7 @@ import logging
 import os
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import version
 from typing import Any
@@ -67,6 +67,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.launcher import allowed_origins as configured_origins
 from bot.settings import get_settings
 from connectors.guard import (
     RATE_LIMITED,
@@ -146,16 +147,11 @@ def _one_pending_heartbeat() -> None:
 _one_pending_heartbeat()
 
 
-def allowed_origins(environ: dict[str, str] | None = None) -> list[str]:
+def allowed_origins(environ: Mapping[str, str] | None = None) -> list[str]:
     """The web origins that may open a socket: STADTLOTSE_ALLOWED_ORIGINS, else the assistant's
-    own origin on RASA_PORT."""
-    env = os.environ if environ is None else environ
-    configured = env.get("STADTLOTSE_ALLOWED_ORIGINS", "").split()
-    if not configured:
-        port = env.get("RASA_PORT", "").strip() or "5005"
-        configured = [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
+    own origin (`bot.launcher.allowed_origins`, which the launcher also hands to Rasa's CORS)."""
     origins = []
-    for origin in configured:
+    for origin in configured_origins(os.environ if environ is None else environ).split():
         if origin == "*" or "*" in origin:
             raise ValueError(
                 "STADTLOTSE_ALLOWED_ORIGINS lists web origins (e.g. https://www.duisburg.de); "

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from connectors.guard import credential
+
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 # Only what the channel handles; everything else Telegram would send is dropped at the source.
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
@@ -27,12 +29,6 @@ _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 class TelegramConfigError(ValueError):
     """A Telegram setting is present but unusable; raised at startup so the mistake is seen."""
-
-
-def _clean(value: Any) -> str:
-    text = "" if value is None else str(value).strip()
-    # An unexpanded reference is as good as unset (Rasa normally refuses those itself).
-    return "" if text.startswith("${") else text
 
 
 def _derive(token: str, purpose: str) -> str:
@@ -51,7 +47,7 @@ class TelegramConfig:
 
     def __post_init__(self) -> None:
         for name in ("token", "secret_token", "webhook_url", "api_base_url"):
-            object.__setattr__(self, name, _clean(getattr(self, name)))
+            object.__setattr__(self, name, credential(getattr(self, name)))
         if not self.api_base_url:
             object.__setattr__(self, "api_base_url", DEFAULT_API_BASE_URL)
         if not self.token:

@@ -56,21 +56,27 @@ def embedded(
 
 
 def tracker(
-    intent: str,
+    intent: str = "inform",
     entities: list[dict[str, Any]] | None = None,
     slots: dict[str, Any] | None = None,
     text: str = "",
     sender: str = "unit",
+    events: list[dict[str, Any]] | None = None,
+    ranking: list[dict[str, Any]] | None = None,
 ) -> Tracker:
+    """A tracker as the action server receives it (`ranking`: the NLU's intent ranking)."""
+    latest: dict[str, Any] = {
+        "intent": {"name": intent, "confidence": 1.0},
+        "entities": entities or [],
+        "text": text,
+    }
+    if ranking is not None:
+        latest["intent_ranking"] = ranking
     return Tracker(
         sender_id=sender,
         slots=slots or {},
-        latest_message={
-            "intent": {"name": intent, "confidence": 1.0},
-            "entities": entities or [],
-            "text": text,
-        },
-        events=[],
+        latest_message=latest,
+        events=events or [],
         paused=False,
         followup_action=None,
         active_loop={},

@@ -44,6 +44,7 @@ from bot.redaction import (
     redact_text,
 )
 from tests.assistant.conftest import ROOT, VENV, Stack, api_headers, free_port, wait_for
+from tests.assistant.test_actions import tracker as action_tracker
 from tests.assistant.test_persistence import (  # noqa: F401  (a fixture)
     raw_bytes,
     secure_delete_off_by_default,
@@ -256,21 +257,8 @@ def tracker(
     sender: str = "privacy-unit",
     text: str = "",
 ) -> Tracker:
-    return Tracker(
-        sender_id=sender,
-        slots=slots or {},
-        latest_message={
-            "intent": {"name": intent, "confidence": 1.0},
-            "entities": entities or [],
-            "text": text,
-            "intent_ranking": [{"name": intent, "confidence": 0.5}],
-        },
-        events=events or [],
-        paused=False,
-        followup_action=None,
-        active_loop={},
-        latest_action_name="action_listen",
-    )
+    ranking = [{"name": intent, "confidence": 0.5}]
+    return action_tracker(intent, entities, slots, text, sender, events, ranking)
 
 
 @pytest.mark.parametrize(

@@ -221,6 +221,15 @@ def test_unreachable_before_the_first_open(page: Any, fake_bot: FakeBot) -> None
     assert bot_texts(page) == ["Echo: wieder da"]
 
 
+def focus_backwards(page: Any, label: str, presses: int = 12) -> None:
+    """Shift+Tab until the control labelled `label` has focus; fail if the keyboard cannot."""
+    for _ in range(presses):
+        page.keyboard.press("Shift+Tab")
+        if page.evaluate("() => document.activeElement.innerText") == label:
+            return
+    pytest.fail(f"'{label}' is not reachable with Shift+Tab")
+
+
 def test_meine_daten_loeschen_by_keyboard_then_the_widget_forgets_the_session(
     page: Any, fake_bot: FakeBot
 ) -> None:
@@ -228,21 +237,11 @@ def test_meine_daten_loeschen_by_keyboard_then_the_widget_forgets_the_session(
     open_widget(page)
     ask(page, "hallo")
     old = session_id(page)
-    for _ in range(12):
-        page.keyboard.press("Shift+Tab")
-        if page.evaluate("() => document.activeElement.innerText") == "Meine Daten löschen":
-            break
-    else:
-        pytest.fail("'Meine Daten löschen' is not reachable with the keyboard")
+    focus_backwards(page, "Meine Daten löschen")
     page.keyboard.press("Enter")
     page.get_by_role("button", name="Ja, löschen").wait_for()
     assert fake_bot.received()[-1]["message"] == "/delete_my_data"
-    for _ in range(12):
-        page.keyboard.press("Shift+Tab")
-        if page.evaluate("() => document.activeElement.innerText") == "Ja, löschen":
-            break
-    else:
-        pytest.fail("the confirmation button is not reachable with Shift+Tab")
+    focus_backwards(page, "Ja, löschen")
     page.keyboard.press("Enter")
 
     page.wait_for_function(

@@ -13,6 +13,7 @@ import zlib
 import httpx
 import pytest
 
+from tests.assistant.widget_support import resident_kb
 from tests.security.conftest import TELEGRAM_SECRET, Layout, rest
 
 VICTIM = "424242"  # a Telegram chat id as an attacker might know it
@@ -216,12 +217,7 @@ def test_the_telegram_webhook_needs_its_secret(layout: Layout) -> None:
 
 
 def rasa_rss_mb(layout: Layout) -> float:
-    pid = layout.pid_listening_on(layout.port("RASA_PORT"))
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
+    return resident_kb(layout.pid_listening_on(layout.port("RASA_PORT"))) / 1024
 
 
 def test_oversize_messages_are_refused_on_every_channel(layout: Layout) -> None:
